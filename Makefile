@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vduse-dkms: VDUSE and, where the kernel has none, a vDPA bus, for stock
+# distribution kernels. `make help` lists the targets.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build/$(KVER)
+JOBS ?= $(shell nproc)
+# Tags from tests/kernels.conf for `make check` and `make matrix`
+# (default: all of them), e.g. `make check KERNELS=6.1`.
+KERNELS ?=
+
+# Passed through to Kbuild when given: W=1, C=1/2, V=1, KCFLAGS.
+KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C)) $(if $(V),V=$(V)) \
+	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
+
+.PHONY: all modules probe prepare clean distclean check matrix checkpatch \
+	sparse help
+
+all: modules
+
+help:
+	@echo 'make [KVER=release] [KDIR=headers]  build the modules (default: running kernel)'
+	@echo '                                     into build/<release>/out/'
+	@echo 'make probe                           only run the compat probes'
+	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
+	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
+	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
+	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
+	@echo 'make clean                           remove build/'
+
+# The build directory mirrors the source tree with symlinks, so objects,
+# probe results and the generated header never land in the source tree.
+prepare:
+	@mkdir -p $(BUILD)/out
+	@cd $(TOP) && find src include compat Kbuild -type f ! -name '*.o' | \
+	while read -r f; do \
+		mkdir -p "$(BUILD)/$$(dirname "$$f")"; \
+		[ -L "$(BUILD)/$$f" ] || ln -sf "$(TOP)/$$f" "$(BUILD)/$$f"; \
+	done
+	@find $(BUILD)/src $(BUILD)/include $(BUILD)/compat -xtype l -delete 2>/dev/null || true
+
+probe: prepare
+	@$(TOP)/scripts/probe.sh $(KDIR) $(BUILD) $(JOBS)
+
+modules: probe
+	@$(MAKE) -C $(KDIR) M=$(BUILD) VDK_BUILD=$(BUILD) $(KBUILD_ARGS) -j$(JOBS) modules
+	@rm -f $(BUILD)/out/*.ko
+	@find $(BUILD)/src -name '*.ko' -exec cp {} $(BUILD)/out/ \;
+	@echo "modules for $(KVER): $$(cd $(BUILD)/out && ls *.ko 2>/dev/null | tr '\n' ' ')"
+
+clean:
+	rm -rf $(TOP)/build
+
+distclean: clean
+
+check:
+	@$(TOP)/scripts/check.sh $(KERNELS)
+
+matrix:
+	@$(TOP)/scripts/matrix.sh $(KERNELS)
+
+checkpatch:
+	@$(TOP)/scripts/checkpatch.sh
+
+sparse:
+	@$(TOP)/scripts/matrix.sh --sparse $(KERNELS)

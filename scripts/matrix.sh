@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# matrix.sh: build the package against every kernel of tests/kernels.conf,
+# each inside the cached chroot of its suite with the compiler its kernel was
+# built with, W=1 and warnings as errors.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+usage() {
+	cat <<EOF
+Usage: ${0##*/} [--sparse] [TAG...]
+
+Build the modules for each kernel TAG of tests/kernels.conf (default: all)
+inside its suite's chroot (scripts/mkchroot.sh creates and caches them),
+with W=1 and KCFLAGS=-Werror. Prints one result line per kernel
+(PASS/FAIL matrix/<tag>/build), a kernel x module table and the closing
+line "N passed, N failed". Build logs: build/matrix/<tag>.log. The built
+modules land in build/<release>/out/, where the guest harness finds them.
+
+  --sparse   run sparse (C=2) instead and fail on any sparse warning
+             (results: PASS/FAIL sparse/<tag>)
+  -h, --help this text
+EOF
+}
+
+mode=build
+case ${1:-} in
+-h | --help) usage; exit 0 ;;
+--sparse) mode=sparse; shift ;;
+esac
+tags=${*:-$(vdk_tags)}
+
+[ "$(id -u)" = 0 ] || vdk_die "the build matrix uses chroots and needs root"
+out=$VDK_TOP/build/matrix
+mkdir -p "$out"
+
+# Create the chroots first, one per suite.
+suites=$(for t in $tags; do vdk_kfield "$t" chroot; done | sort -u)
+for s in $suites; do
+	"$VDK_TOP/scripts/mkchroot.sh" "$s"
+done
+
+pass=0
+fail=0
+table=
+for tag in $tags; do
+	kver=$(vdk_kfield "$tag" kver)
+	suite=$(vdk_kfield "$tag" chroot)
+	root=$VDK_CACHE/chroots/$suite
+	log=$out/$tag${mode/build/}.log
+	if [ $mode = sparse ]; then
+		args="C=2"
+		name=sparse/$tag
+	else
+		args="W=1 KCFLAGS=-Werror"
+		name=matrix/$tag
+	fi
+	vdk_log "$name: building for $kver in the $suite chroot"
+	rm -rf "$VDK_TOP/build/$kver/out"
+	# The repository is bind-mounted at the same path inside the chroot so
+	# the build directory's absolute symlinks stay valid; /proc is needed by
+	# objtool on newer kernels. The mount namespace takes both away again.
+	rc=0
+	unshare -m /bin/bash -c '
+		set -e
+		root=$1 top=$2; shift 2
+		mkdir -p "$root$top"
+		mount --bind "$top" "$root$top"
+		mount -t proc proc "$root/proc"
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LC_ALL=C.UTF-8 "$@"
+	' vdk "$root" "$VDK_TOP" make -C "$VDK_TOP" KVER="$kver" \
+		KDIR="/usr/src/linux-headers-$kver" $args modules >"$log" 2>&1 || rc=$?
+	if [ $mode = sparse ]; then
+		# sparse reports come as warnings or errors from the checker on our
+		# files; the build itself is not -Werror here.
+		if [ $rc = 0 ] && ! grep -qE '^(/[^:]*/)?(src|compat|include)/[^:]*:[0-9]+:[0-9]+: (warning|error):' "$log"; then
+			echo "PASS  $name"; pass=$((pass + 1))
+		else
+			echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
+			grep -E ': (warning|error):' "$log" | head -n 20 | sed 's/^/      /'
+		fi
+		continue
+	fi
+	mods=$(cd "$VDK_TOP/build/$kver/out" 2>/dev/null && ls -- *.ko 2>/dev/null | tr '\n' ' ' || true)
+	if [ $rc = 0 ] && [ -n "$mods" ]; then
+		echo "PASS  $name"; pass=$((pass + 1))
+	else
+		echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
+		grep -E '(error|warning):|Error [0-9]' "$log" | head -n 20 | sed 's/^/      /'
+	fi
+	table="$table$(printf '%-12s %-26s %s' "$tag" "$kver" "${mods:-(none)}")
+"
+done
+
+if [ $mode = build ]; then
+	echo
+	printf '%-12s %-26s %s\n' kernel release modules
+	printf '%s' "$table"
+	echo
+fi
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
