@@ -13,7 +13,8 @@ JOBS ?= $(shell nproc)
 KERNELS ?=
 
 # Passed through to Kbuild when given: W=1, C=1/2, V=1, KCFLAGS.
-KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C)) $(if $(V),V=$(V)) \
+KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
+	$(if $(W),W=$(W)) $(if $(C),C=$(C)) $(if $(V),V=$(V)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare clean distclean check matrix checkpatch \
@@ -34,13 +35,13 @@ help:
 # The build directory mirrors the source tree with symlinks, so objects,
 # probe results and the generated header never land in the source tree.
 prepare:
-	@mkdir -p $(BUILD)/out
-	@cd $(TOP) && find src include compat Kbuild -type f ! -name '*.o' | \
+	@mkdir -p $(BUILD)/out $(BUILD)/include
+	@cd $(TOP) && find src include compat tests/kmod Kbuild -type f ! -name '*.o' | \
 	while read -r f; do \
 		mkdir -p "$(BUILD)/$$(dirname "$$f")"; \
 		[ -L "$(BUILD)/$$f" ] || ln -sf "$(TOP)/$$f" "$(BUILD)/$$f"; \
 	done
-	@find $(BUILD)/src $(BUILD)/include $(BUILD)/compat -xtype l -delete 2>/dev/null || true
+	@find $(BUILD)/src $(BUILD)/include $(BUILD)/compat $(BUILD)/tests -xtype l -delete 2>/dev/null || true
 
 probe: prepare
 	@$(TOP)/scripts/probe.sh $(KDIR) $(BUILD) $(JOBS)
@@ -48,7 +49,7 @@ probe: prepare
 modules: probe
 	@$(MAKE) -C $(KDIR) M=$(BUILD) VDK_BUILD=$(BUILD) $(KBUILD_ARGS) -j$(JOBS) modules
 	@rm -f $(BUILD)/out/*.ko
-	@find $(BUILD)/src -name '*.ko' -exec cp {} $(BUILD)/out/ \;
+	@[ ! -d $(BUILD)/src ] || find $(BUILD)/src -name '*.ko' -exec cp {} $(BUILD)/out/ \;
 	@echo "modules for $(KVER): $$(cd $(BUILD)/out && ls *.ko 2>/dev/null | tr '\n' ' ')"
 
 clean:

@@ -14,7 +14,8 @@ Usage: ${0##*/} [--sparse] [TAG...]
 Build the modules for each kernel TAG of tests/kernels.conf (default: all)
 inside its suite's chroot (scripts/mkchroot.sh creates and caches them),
 with W=1 and KCFLAGS=-Werror. Prints one result line per kernel
-(PASS/FAIL matrix/<tag>/build), a kernel x module table and the closing
+(PASS/FAIL matrix/<tag>/build and matrix/<tag>/probes, the
+latter comparing the probe results with tests/compat/expected), a kernel x module table and the closing
 line "N passed, N failed". Build logs: build/matrix/<tag>.log. The built
 modules land in build/<release>/out/, where the guest harness finds them.
 
@@ -50,10 +51,10 @@ for tag in $tags; do
 	root=$VDK_CACHE/chroots/$suite
 	log=$out/$tag${mode/build/}.log
 	if [ $mode = sparse ]; then
-		args="C=2"
+		args="C=2 VDK_TEST_MODULES=y"
 		name=sparse/$tag
 	else
-		args="W=1 KCFLAGS=-Werror"
+		args="W=1 KCFLAGS=-Werror VDK_TEST_MODULES=y"
 		name=matrix/$tag
 	fi
 	vdk_log "$name: building for $kver in the $suite chroot"
@@ -79,16 +80,38 @@ for tag in $tags; do
 			echo "PASS  $name"; pass=$((pass + 1))
 		else
 			echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
-			grep -E ': (warning|error):' "$log" | head -n 20 | sed 's/^/      /'
+			grep -E ': (warning|error):' "$log" | head -n 20 | sed 's/^/      /' || true
 		fi
 		continue
 	fi
-	mods=$(cd "$VDK_TOP/build/$kver/out" 2>/dev/null && ls -- *.ko 2>/dev/null | tr '\n' ' ' || true)
-	if [ $rc = 0 ] && [ -n "$mods" ]; then
-		echo "PASS  $name"; pass=$((pass + 1))
+	# The probe results must match tests/compat/expected.
+	cfg=$VDK_TOP/build/$kver/vdk_config.h
+	bad=
+	while read -r macro want; do
+		have=no
+		[ -f "$cfg" ] && grep -q "^#define $macro 1" "$cfg" && have=yes
+		case " $want " in *" $tag "*) exp=yes ;; *) exp=no ;; esac
+		[ $have = $exp ] || bad="$bad $macro(expected $exp, got $have)"
+	done < <(grep -vE '^[[:space:]]*(#|$)' "$VDK_TOP/tests/compat/expected")
+	if [ -f "$cfg" ] && [ -z "$bad" ]; then
+		echo "PASS  $name/probes"; pass=$((pass + 1))
 	else
-		echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
-		grep -E '(error|warning):|Error [0-9]' "$log" | head -n 20 | sed 's/^/      /'
+		echo "FAIL  $name/probes  (${bad:- no vdk_config.h}; log: $VDK_TOP/build/$kver/probes/probe.log)"
+		fail=$((fail + 1))
+	fi
+	mods=$(cd "$VDK_TOP/build/$kver/out" 2>/dev/null && ls -- *.ko 2>/dev/null | tr '\n' ' ' || true)
+	# Every module directory with a Kbuild file takes part in the build, so
+	# a clean exit means the whole module set for this kernel was built.
+	if [ $rc = 0 ]; then
+		echo "PASS  $name/build"; pass=$((pass + 1))
+	else
+		echo "FAIL  $name/build  (log: $log)"; fail=$((fail + 1))
+		grep -E '(error|warning):|Error [0-9]' "$log" | head -n 20 | sed 's/^/      /' || true
+	fi
+	if [ -f "$VDK_TOP/build/$kver/tests/kmod/vdk_compat_smoke.ko" ]; then
+		echo "PASS  $name/compat-smoke"; pass=$((pass + 1))
+	else
+		echo "FAIL  $name/compat-smoke  (log: $log)"; fail=$((fail + 1))
 	fi
 	table="$table$(printf '%-12s %-26s %s' "$tag" "$kver" "${mods:-(none)}")
 "

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+/* 5.18: iova rcaches are set up by iova_domain_init_rcaches(), no longer by init_iova_domain(). */
+#include <linux/iova.h>
+
+int vdk_probe(struct iova_domain *iovad);
+int vdk_probe(struct iova_domain *iovad)
+{
+	return iova_domain_init_rcaches(iovad);
+}
