@@ -16,6 +16,7 @@ static inline void vdk_compat_eventfd_signal(struct eventfd_ctx *ctx)
 {
 	eventfd_signal(ctx, 1);
 }
+
 #define eventfd_signal(ctx) vdk_compat_eventfd_signal(ctx)
 #endif
 
@@ -24,6 +25,7 @@ static inline bool vdk_compat_eventfd_signal_allowed(void)
 {
 	return false;
 }
+
 #define eventfd_signal_allowed vdk_compat_eventfd_signal_allowed
 #endif
 

@@ -46,6 +46,7 @@ static inline int vdk_compat_receive_fd(struct file *file, int __user *ufd,
 	return fd;
 #endif
 }
+
 #define receive_fd vdk_compat_receive_fd
 #endif
 

@@ -14,6 +14,7 @@ static inline int vdk_compat_iova_domain_init_rcaches(struct iova_domain *iovad)
 {
 	return 0;
 }
+
 #define iova_domain_init_rcaches vdk_compat_iova_domain_init_rcaches
 #endif
 

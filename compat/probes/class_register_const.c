@@ -4,8 +4,7 @@
 
 static const struct class vdk_class = { .name = "vdk" };
 
-int vdk_probe(void);
-int vdk_probe(void)
+static int __used vdk_probe(void)
 {
 	return class_register(&vdk_class);
 }

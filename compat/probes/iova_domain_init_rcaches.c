@@ -2,8 +2,7 @@
 /* 5.18: iova rcaches are set up by iova_domain_init_rcaches(), no longer by init_iova_domain(). */
 #include <linux/iova.h>
 
-int vdk_probe(struct iova_domain *iovad);
-int vdk_probe(struct iova_domain *iovad)
+static int __used vdk_probe(struct iova_domain *iovad)
 {
 	return iova_domain_init_rcaches(iovad);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* 5.11: receive_fd(file, o_flags) out of line and exported (5.10: inline over the unexported __receive_fd). */
+/* 5.11: receive_fd(file, o_flags) exported (5.10: inline over unexported __receive_fd). */
 #include <linux/fcntl.h>
 #include <linux/file.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* after 6.12 (7.2 has it): virtio devices map buffers through virtio_map_ops and union virtio_map. */
+/* after 6.12 (7.2 has it): virtio maps buffers through virtio_map_ops, union virtio_map. */
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 

@@ -54,8 +54,8 @@ static noinline __used struct class *vdk_smoke_class(void)
 	return c;
 }
 
-static noinline __used long vdk_smoke_mm(struct vm_area_struct *vma, unsigned long addr,
-			   struct page **pages)
+static noinline __used long
+vdk_smoke_mm(struct vm_area_struct *vma, unsigned long addr, struct page **pages)
 {
 	struct vm_area_struct *found = vma_lookup(vma->vm_mm, addr);
 	void *p;
