@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: the whole test suite behind `make check`.
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+usage() {
+	cat <<EOF
+Usage: ${0##*/} [TAG...]
+
+Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
+(default: all; \`make check KERNELS="6.1 7.2"\` passes them):
+
+  checkpatch   checkpatch.pl --strict over src/ compat/ include/ tests/kmod/
+  matrix       build for each kernel in its chroot, W=1 -Werror; probe
+               results checked against tests/compat/expected
+  sparse       sparse (C=2) for each kernel
+  harness      host-side self-test of the guest harness's splat detector
+  guest        boot each kernel under QEMU and run tests/guest/ scenarios
+               with the in-tree and the project module sets
+
+Each test prints one line: PASS, FAIL or SKIP and its name (a SKIP is never
+counted as a pass). The last line is "N passed, N failed, N skipped".
+The exit status is 0 only when nothing failed. Logs stay under build/.
+EOF
+}
+case ${1:-} in -h | --help) usage; exit 0 ;; esac
+tags=${*:-$(vdk_tags)}
+for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+# Run one component; its result lines are echoed and collected, its own
+# closing line is shown as a sub-total, and an exit without any FAIL line
+# is itself a failure (a crashed component must not look like a pass).
+component() {
+	local name=$1 rc before after
+	shift
+	vdk_log "== $name: $*"
+	before=$(grep -c '^FAIL ' "$results")
+	"$@" 2>&1 | while IFS= read -r line; do
+		case $line in
+		PASS\ * | FAIL\ * | SKIP\ *)
+			echo "$line"
+			echo "$line" >>"$results" ;;
+		*[0-9]\ passed,\ *[0-9]\ failed*)
+			echo "   ($name: $line)" ;;
+		*) echo "$line" ;;
+		esac
+	done
+	rc=${PIPESTATUS[0]}
+	after=$(grep -c '^FAIL ' "$results")
+	if [ "$rc" != 0 ] && [ "$after" = "$before" ]; then
+		echo "FAIL  $name  (exited with status $rc without a result line)" |
+			tee -a "$results"
+	fi
+}
+
+component checkpatch "$VDK_TOP/scripts/checkpatch.sh"
+# shellcheck disable=SC2086
+component matrix "$VDK_TOP/scripts/matrix.sh" $tags
+# shellcheck disable=SC2086
+component sparse "$VDK_TOP/scripts/matrix.sh" --sparse $tags
+if [ -x "$VDK_TOP/tests/harness/selftest-detector.sh" ]; then
+	component harness "$VDK_TOP/tests/harness/selftest-detector.sh"
+else
+	echo "FAIL  harness/selftest-detector  (tests/harness/selftest-detector.sh is missing)" |
+		tee -a "$results"
+fi
+if [ -x "$VDK_TOP/tests/harness/run.sh" ]; then
+	# shellcheck disable=SC2086
+	component guest "$VDK_TOP/tests/harness/run.sh" --kernels "$tags"
+else
+	echo "FAIL  guest  (tests/harness/run.sh is missing)" | tee -a "$results"
+fi
+
+pass=$(grep -c '^PASS ' "$results")
+fail=$(grep -c '^FAIL ' "$results")
+skip=$(grep -c '^SKIP ' "$results")
+echo
+if [ "$fail" != 0 ]; then
+	echo "Failed:"
+	grep '^FAIL ' "$results" | sed 's/^/  /'
+fi
+vdk_log "make check done"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
