@@ -76,7 +76,7 @@ for tag in $tags; do
 	if [ $mode = sparse ]; then
 		# sparse reports come as warnings or errors from the checker on our
 		# files; the build itself is not -Werror here.
-		if [ $rc = 0 ] && ! grep -qE '^(/[^:]*/)?(src|compat|include)/[^:]*:[0-9]+:[0-9]+: (warning|error):' "$log"; then
+		if [ $rc = 0 ] && ! grep -qE "^($VDK_TOP/build/[^/]+/)?(src|compat|include|tests)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log"; then
 			echo "PASS  $name"; pass=$((pass + 1))
 		else
 			echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
