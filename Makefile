@@ -17,8 +17,8 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(W),W=$(W)) $(if $(C),C=$(C)) $(if $(V),V=$(V)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
-.PHONY: all modules probe prepare clean distclean check matrix checkpatch \
-	sparse help
+.PHONY: all modules probe prepare install clean distclean check matrix \
+	checkpatch sparse help
 
 all: modules
 
@@ -26,6 +26,8 @@ help:
 	@echo 'make [KVER=release] [KDIR=headers]  build the modules (default: running kernel)'
 	@echo '                                     into build/<release>/out/'
 	@echo 'make probe                           only run the compat probes'
+	@echo 'make install [KVER=...]              install the built modules under'
+	@echo '                                     /lib/modules/<release>/updates/vduse-dkms'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
@@ -51,6 +53,14 @@ modules: probe
 	@rm -f $(BUILD)/out/*.ko
 	@[ ! -d $(BUILD)/src ] || find $(BUILD)/src -name '*.ko' -exec cp {} $(BUILD)/out/ \;
 	@echo "modules for $(KVER): $$(cd $(BUILD)/out && ls *.ko 2>/dev/null | tr '\n' ' ')"
+
+# For a manual install from a source tree; packages use dkms instead.
+install:
+	@ls $(BUILD)/out/*.ko >/dev/null 2>&1 || \
+		{ echo "nothing built for $(KVER): run 'make KVER=$(KVER)' first" >&2; exit 1; }
+	install -d $(DESTDIR)/lib/modules/$(KVER)/updates/vduse-dkms
+	install -m 644 $(BUILD)/out/*.ko $(DESTDIR)/lib/modules/$(KVER)/updates/vduse-dkms/
+	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	rm -rf $(TOP)/build
