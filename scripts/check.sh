@@ -13,6 +13,7 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
 (default: all; \`make check KERNELS="6.1 7.2"\` passes them):
 
   checkpatch   checkpatch.pl --strict over src/ compat/ include/ tests/kmod/
+  build-errors a build that cannot succeed stops with one clear line
   matrix       build for each kernel in its chroot, W=1 -Werror; probe
                results checked against tests/compat/expected
   sparse       sparse (C=2) for each kernel
@@ -59,6 +60,7 @@ component() {
 }
 
 component checkpatch "$VDK_TOP/scripts/checkpatch.sh"
+component build-errors "$VDK_TOP/tests/build/errors.sh"
 # shellcheck disable=SC2086
 component matrix "$VDK_TOP/scripts/matrix.sh" $tags
 # shellcheck disable=SC2086
