@@ -1,0 +1,744 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c - a VDUSE device: creation, destruction, reset, the daemon's
+ * /dev/vduse/$NAME (one opener at a time) and its sysfs attributes.
+ *
+ * Lifetime: the device exists from VDUSE_CREATE_DEV to VDUSE_DESTROY_DEV.
+ * Destruction is refused while the daemon has it open or a vDPA device is
+ * attached, so neither the file nor the vDPA callbacks can see it freed.
+ *
+ * A daemon that goes away (fd closed, process killed) while a driver uses
+ * the device gets msg_timeout seconds to reconnect. After that, or at once
+ * when the vDPA device is deleted without a daemon, the device is fenced:
+ * broken for good, every request fails, and block requests left in the
+ * queues are completed with an I/O error so that nothing waits forever.
+ */
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <compat/device.h>
+#include <compat/file.h>
+
+#include "domain.h"
+#include "vduse.h"
+
+DEFINE_MUTEX(vduse_idr_lock);
+static DEFINE_IDR(vduse_idr);
+
+struct vduse_dev *vduse_dev_find(const char *name)
+{
+	struct vduse_dev *dev;
+	int id;
+
+	lockdep_assert_held(&vduse_idr_lock);
+	idr_for_each_entry(&vduse_idr, dev, id)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+bool vduse_dev_vqs_ready(struct vduse_dev *dev)
+{
+	u32 i;
+
+	for (i = 0; i < dev->vq_num; i++)
+		if (!dev->vqs[i]->num_max)
+			return false;
+	return true;
+}
+
+/* The domain of address space @asid, created on first use if @create. */
+struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
+				      bool create)
+{
+	struct vduse_as *as = &dev->as[asid];
+	unsigned long size;
+
+	lockdep_assert_held(&dev->domain_lock);
+	if (!as->domain && create) {
+		size = max_t(unsigned long, PAGE_SIZE,
+			     rounddown(dev->bounce_size / dev->nas, PAGE_SIZE));
+		as->domain = vduse_domain_create(size);
+	}
+	return as->domain;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reset, fence, orphan                                               */
+/* ------------------------------------------------------------------ */
+
+void vduse_dev_reset(struct vduse_dev *dev)
+{
+	u32 i;
+
+	mutex_lock(&dev->domain_lock);
+	for (i = 0; i < dev->nas; i++)
+		if (dev->as[i].domain)
+			vduse_domain_reset_bounce(dev->as[i].domain);
+	mutex_unlock(&dev->domain_lock);
+
+	/* The fail work takes status_sem itself: not under the write lock. */
+	for (i = 0; i < dev->vq_num; i++)
+		cancel_work_sync(&dev->vqs[i]->fail_work);
+
+	down_write(&dev->status_sem);
+	dev->status = 0;
+	dev->driver_features = 0;
+	dev->generation++;
+	spin_lock_bh(&dev->irq_lock);
+	memset(&dev->config_cb, 0, sizeof(dev->config_cb));
+	spin_unlock_bh(&dev->irq_lock);
+	flush_work(&dev->config_irq_work);
+	for (i = 0; i < dev->ngroups; i++) {
+		write_lock(&dev->groups[i].lock);
+		dev->groups[i].asid = 0;
+		write_unlock(&dev->groups[i].lock);
+	}
+	for (i = 0; i < dev->vq_num; i++)
+		vduse_vq_reset(dev->vqs[i]);
+	up_write(&dev->status_sem);
+}
+
+/* Give up on the daemon for good; dev->lock held. */
+void vduse_dev_fence(struct vduse_dev *dev, const char *why)
+{
+	u32 i;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->fenced)
+		return;
+	WRITE_ONCE(dev->fenced, true);
+	vduse_msg_break(dev, why);
+	for (i = 0; i < dev->vq_num; i++)
+		vduse_vq_fail_inflight(dev->vqs[i]);
+}
+
+static void vduse_dev_orphan_work(struct work_struct *work)
+{
+	struct vduse_dev *dev = container_of(to_delayed_work(work),
+					     struct vduse_dev, orphan_work);
+
+	mutex_lock(&dev->lock);
+	if (dev->detaching)
+		vduse_dev_fence(dev, "daemon did not finish the requests in time");
+	else if (!dev->connected && dev->vdpa)
+		vduse_dev_fence(dev, "daemon gone and did not come back");
+	mutex_unlock(&dev->lock);
+}
+
+void vduse_dev_schedule_orphan(struct vduse_dev *dev)
+{
+	mod_delayed_work(system_wq, &dev->orphan_work,
+			 (unsigned long)READ_ONCE(dev->msg_timeout) * HZ);
+}
+
+/* ------------------------------------------------------------------ */
+/* IOTLB lookups for the daemon                                       */
+/* ------------------------------------------------------------------ */
+
+struct vduse_lookup {
+	u32 asid;
+	u64 start;
+	u64 last;
+	u64 offset;
+	u8 perm;
+	u64 capability;
+	struct file *file;
+};
+
+static int vduse_dev_lookup(struct vduse_dev *dev, struct vduse_lookup *l,
+			    bool want_file)
+{
+	struct vduse_domain *domain;
+	struct vduse_iotlb_map *map;
+	int ret = -EINVAL;
+
+	if (l->start > l->last || l->asid >= dev->nas)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, array_index_nospec(l->asid, dev->nas),
+				  false);
+	if (!domain)
+		goto out;
+	spin_lock(&domain->iotlb.lock);
+	map = vduse_iotlb_first(&domain->iotlb, l->start, l->last);
+	if (map) {
+		l->start = map->it.start;
+		l->last = map->it.last;
+		l->perm = map->perm;
+		l->offset = map->offset;
+		l->capability = 0;
+		if (!map->file && map->it.start == 0 &&
+		    map->it.last == domain->bounce_size - 1)
+			l->capability |= VDUSE_IOVA_CAP_UMEM;
+		if (want_file)
+			l->file = get_file(map->file ? map->file : domain->file);
+		ret = 0;
+	}
+	spin_unlock(&domain->iotlb.lock);
+out:
+	mutex_unlock(&dev->domain_lock);
+	return ret;
+}
+
+static bool vduse_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* ioctls                                                             */
+/* ------------------------------------------------------------------ */
+
+static long vduse_ioctl_get_fd(struct vduse_dev *dev, unsigned int cmd,
+			       void __user *argp)
+{
+	struct vduse_iotlb_entry_v2 e = {};
+	struct vduse_lookup l = {};
+	size_t size = _IOC_SIZE(cmd);
+	long fd;
+
+	if (cmd == VDUSE_IOTLB_GET_FD2 && !vduse_api_v1(dev))
+		return -ENOIOCTLCMD;
+	if (copy_from_user(&e, argp, size))
+		return -EFAULT;
+	if (!vduse_zero(e.reserved, sizeof(e.reserved)))
+		return -EINVAL;
+	l.asid = e.asid;
+	l.start = e.start;
+	l.last = e.last;
+	fd = vduse_dev_lookup(dev, &l, true);
+	if (fd)
+		return fd;
+	e.offset = l.offset;
+	e.start = l.start;
+	e.last = l.last;
+	e.perm = l.perm;
+	if (copy_to_user(argp, &e, size)) {
+		fput(l.file);
+		return -EFAULT;
+	}
+	fd = receive_fd(l.file, NULL, 0);
+	fput(l.file);
+	return fd;
+}
+
+static long vduse_ioctl_set_config(struct vduse_dev *dev, void __user *argp)
+{
+	struct vduse_config_data hdr;
+	void *buf;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (!hdr.length || hdr.offset > dev->config_size ||
+	    hdr.length > dev->config_size - hdr.offset)
+		return -EINVAL;
+	buf = memdup_user(argp + sizeof(hdr), hdr.length);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	spin_lock(&dev->config_lock);
+	memcpy(dev->config + hdr.offset, buf, hdr.length);
+	dev->generation++;
+	spin_unlock(&dev->config_lock);
+	kfree(buf);
+	return 0;
+}
+
+static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
+{
+	struct vduse_vq_config c;
+	struct vduse_vq *vq;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.index >= dev->vq_num || c.reserved1 ||
+	    !vduse_zero(c.reserved2, sizeof(c.reserved2)))
+		return -EINVAL;
+	if (!vduse_api_v1(dev) && c.group)
+		return -EINVAL;
+	if (vduse_api_v1(dev) &&
+	    (c.group >= dev->ngroups ||
+	     (READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK)))
+		return -EINVAL;
+	vq = dev->vqs[array_index_nospec(c.index, dev->vq_num)];
+	vq->num_max = c.max_size;
+	vq->group = c.group;
+	return 0;
+}
+
+static void vduse_vq_fill_info(struct vduse_dev *dev, struct vduse_vq *vq,
+			       struct vduse_vq_info *info)
+{
+	info->num = vq->num;
+	info->desc_addr = vq->desc_addr;
+	info->driver_addr = vq->driver_addr;
+	info->device_addr = vq->device_addr;
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
+		info->packed.last_avail_counter =
+			vq->state.packed.last_avail_counter;
+		info->packed.last_avail_idx = vq->state.packed.last_avail_idx;
+		info->packed.last_used_counter =
+			vq->state.packed.last_used_counter;
+		info->packed.last_used_idx = vq->state.packed.last_used_idx;
+	} else {
+		info->split.avail_index = vq->state.split.avail_index;
+	}
+	info->ready = vq->ready;
+}
+
+/* @size: bytes of struct vduse_vq_info the caller's ABI has */
+static long vduse_ioctl_vq_info(struct vduse_dev *dev, void __user *argp,
+				size_t size)
+{
+	struct vduse_vq_info info = {};
+
+	if (copy_from_user(&info, argp, size))
+		return -EFAULT;
+	if (info.index >= dev->vq_num)
+		return -EINVAL;
+	vduse_vq_fill_info(dev,
+			   dev->vqs[array_index_nospec(info.index, dev->vq_num)],
+			   &info);
+	return copy_to_user(argp, &info, size) ? -EFAULT : 0;
+}
+
+static long vduse_ioctl_kickfd(struct vduse_dev *dev, void __user *argp)
+{
+	struct vduse_vq_eventfd e;
+
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	if (e.index >= dev->vq_num)
+		return -EINVAL;
+	return vduse_vq_set_kickfd(dev->vqs[array_index_nospec(e.index,
+							      dev->vq_num)],
+				   e.fd);
+}
+
+static long vduse_ioctl_vq_irq(struct vduse_dev *dev, void __user *argp)
+{
+	u32 index;
+
+	if (get_user(index, (u32 __user *)argp))
+		return -EFAULT;
+	if (index >= dev->vq_num)
+		return -EINVAL;
+	return vduse_vq_inject_irq(dev->vqs[array_index_nospec(index,
+							      dev->vq_num)]);
+}
+
+static long vduse_ioctl_umem(struct vduse_dev *dev, unsigned int cmd,
+			     void __user *argp)
+{
+	struct vduse_iova_umem u;
+
+	if (copy_from_user(&u, argp, sizeof(u)))
+		return -EFAULT;
+	if (!vduse_zero(u.reserved, sizeof(u.reserved)) || u.asid >= dev->nas)
+		return -EINVAL;
+	u.asid = array_index_nospec(u.asid, dev->nas);
+	if (cmd == VDUSE_IOTLB_REG_UMEM)
+		return vduse_umem_reg(dev, &u);
+	return vduse_umem_dereg(dev, &u);
+}
+
+static long vduse_ioctl_iova_info(struct vduse_dev *dev, void __user *argp)
+{
+	struct vduse_iova_info info;
+	struct vduse_lookup l = {};
+	long ret;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	if (!vduse_zero(info.reserved, sizeof(info.reserved)) ||
+	    info.asid >= dev->nas)
+		return -EINVAL;
+	l.asid = info.asid;
+	l.start = info.start;
+	l.last = info.last;
+	ret = vduse_dev_lookup(dev, &l, false);
+	if (ret)
+		return ret;
+	info.start = l.start;
+	info.last = l.last;
+	info.capability = l.capability;
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long vduse_dev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct vduse_dev *dev = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (READ_ONCE(dev->broken))
+		return -EPERM;
+
+	switch (cmd) {
+	case VDUSE_IOTLB_GET_FD:
+	case VDUSE_IOTLB_GET_FD2:
+		return vduse_ioctl_get_fd(dev, cmd, argp);
+	case VDUSE_DEV_GET_FEATURES:
+		return put_user(dev->driver_features, (u64 __user *)argp);
+	case VDUSE_DEV_SET_CONFIG:
+		return vduse_ioctl_set_config(dev, argp);
+	case VDUSE_DEV_INJECT_CONFIG_IRQ:
+		return vduse_vq_queue_irq(dev, &dev->config_irq_work, -1);
+	case VDUSE_VQ_SETUP:
+		return vduse_ioctl_vq_setup(dev, argp);
+	case VDUSE_VQ_GET_INFO:
+		return vduse_ioctl_vq_info(dev, argp,
+					   sizeof(struct vduse_vq_info));
+	case VDUSE_VQ_SETUP_KICKFD:
+		return vduse_ioctl_kickfd(dev, argp);
+	case VDUSE_VQ_INJECT_IRQ:
+		return vduse_ioctl_vq_irq(dev, argp);
+	case VDUSE_IOTLB_REG_UMEM:
+	case VDUSE_IOTLB_DEREG_UMEM:
+		return vduse_ioctl_umem(dev, cmd, argp);
+	case VDUSE_IOTLB_GET_INFO:
+		return vduse_ioctl_iova_info(dev, argp);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+#ifdef CONFIG_COMPAT_FOR_U64_ALIGNMENT
+/* i386 aligns u64 to 4 bytes: two structs end with less tail padding. */
+struct vduse_compat_iotlb_entry {
+	compat_u64 offset;
+	compat_u64 start;
+	compat_u64 last;
+	__u8 perm;
+	__u8 padding[3];
+};
+
+struct vduse_compat_vq_info {
+	__u32 index;
+	__u32 num;
+	compat_u64 desc_addr;
+	compat_u64 driver_addr;
+	compat_u64 device_addr;
+	union {
+		struct vduse_vq_state_split split;
+		struct vduse_vq_state_packed packed;
+	};
+	__u8 ready;
+	__u8 padding[3];
+};
+
+#define VDUSE_COMPAT_IOTLB_GET_FD \
+	_IOWR(VDUSE_BASE, 0x10, struct vduse_compat_iotlb_entry)
+#define VDUSE_COMPAT_VQ_GET_INFO \
+	_IOWR(VDUSE_BASE, 0x15, struct vduse_compat_vq_info)
+#endif
+
+static long vduse_dev_compat_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+#ifdef CONFIG_COMPAT_FOR_U64_ALIGNMENT
+	struct vduse_dev *dev = file->private_data;
+	void __user *argp = compat_ptr(arg);
+
+	if (cmd == VDUSE_COMPAT_IOTLB_GET_FD || cmd == VDUSE_COMPAT_VQ_GET_INFO) {
+		if (READ_ONCE(dev->broken))
+			return -EPERM;
+		if (cmd == VDUSE_COMPAT_VQ_GET_INFO)
+			return vduse_ioctl_vq_info(dev, argp,
+					sizeof(struct vduse_compat_vq_info));
+		/* same leading members: the v2 path with the compat size */
+		return vduse_ioctl_get_fd(dev, cmd, argp);
+	}
+#endif
+	return vduse_dev_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* open/release                                                       */
+/* ------------------------------------------------------------------ */
+
+static int vduse_dev_open(struct inode *inode, struct file *file)
+{
+	struct vduse_dev *dev;
+	int ret = 0;
+
+	mutex_lock(&vduse_idr_lock);
+	dev = idr_find(&vduse_idr, iminor(inode));
+	if (!dev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	mutex_lock(&dev->lock);
+	if (dev->connected) {
+		ret = -EBUSY;
+	} else {
+		dev->connected = true;
+		/* back in time: the orphan work finds it connected */
+		cancel_delayed_work(&dev->orphan_work);
+		file->private_data = dev;
+	}
+	mutex_unlock(&dev->lock);
+out:
+	mutex_unlock(&vduse_idr_lock);
+	return ret;
+}
+
+static int vduse_dev_release(struct inode *inode, struct file *file)
+{
+	struct vduse_dev *dev = file->private_data;
+
+	vduse_umem_dereg_all(dev);
+	vduse_msg_requeue_sent(dev);
+	mutex_lock(&dev->lock);
+	dev->connected = false;
+	if (dev->vdpa && !dev->fenced) {
+		if (dev->detaching)
+			vduse_dev_fence(dev, "daemon gone during vdpa dev del");
+		else if (READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK)
+			vduse_dev_schedule_orphan(dev);
+	}
+	mutex_unlock(&dev->lock);
+	return 0;
+}
+
+const struct file_operations vduse_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = vduse_dev_open,
+	.release = vduse_dev_release,
+	.read_iter = vduse_msg_read_iter,
+	.write_iter = vduse_msg_write_iter,
+	.poll = vduse_msg_poll,
+	.unlocked_ioctl = vduse_dev_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = vduse_dev_compat_ioctl,
+#endif
+	.llseek = noop_llseek,
+};
+
+/* ------------------------------------------------------------------ */
+/* sysfs: /sys/class/vduse/$NAME/{msg_timeout,bounce_size}            */
+/* ------------------------------------------------------------------ */
+
+static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,
+				char *buf)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev->msg_timeout));
+}
+
+static ssize_t msg_timeout_store(struct device *d, struct device_attribute *a,
+				 const char *buf, size_t count)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &val);
+	if (ret)
+		return ret;
+	/* 0 would mean "wait forever": a stuck daemon could hang the kernel. */
+	if (!val || val > INT_MAX / HZ)
+		return -EINVAL;
+	WRITE_ONCE(dev->msg_timeout, val);
+	return count;
+}
+static DEVICE_ATTR_RW(msg_timeout);
+
+static ssize_t bounce_size_show(struct device *d, struct device_attribute *a,
+				char *buf)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(dev->bounce_size));
+}
+
+static ssize_t bounce_size_store(struct device *d, struct device_attribute *a,
+				 const char *buf, size_t count)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+	unsigned long val;
+	ssize_t ret;
+	u32 i;
+
+	ret = kstrtoul(buf, 10, &val);
+	if (ret)
+		return ret;
+	if (val < VDUSE_BOUNCE_MIN || val > VDUSE_BOUNCE_MAX)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	ret = count;
+	for (i = 0; i < dev->nas; i++)
+		if (dev->as[i].domain)
+			ret = -EPERM;	/* fixed once a domain exists */
+	if (ret > 0)
+		WRITE_ONCE(dev->bounce_size, val & PAGE_MASK);
+	mutex_unlock(&dev->domain_lock);
+	return ret;
+}
+static DEVICE_ATTR_RW(bounce_size);
+
+static struct attribute *vduse_dev_attrs[] = {
+	&dev_attr_msg_timeout.attr,
+	&dev_attr_bounce_size.attr,
+	NULL,
+};
+
+static const struct attribute_group vduse_dev_group = {
+	.attrs = vduse_dev_attrs,
+};
+
+const struct attribute_group *vduse_dev_groups[] = {
+	&vduse_dev_group,
+	NULL,
+};
+
+/* ------------------------------------------------------------------ */
+/* Create and destroy; vduse_idr_lock held                            */
+/* ------------------------------------------------------------------ */
+
+static void vduse_dev_config_irq_work(struct work_struct *work)
+{
+	struct vduse_dev *dev = container_of(work, struct vduse_dev,
+					     config_irq_work);
+
+	spin_lock_bh(&dev->irq_lock);
+	if (dev->config_cb.callback)
+		dev->config_cb.callback(dev->config_cb.private);
+	spin_unlock_bh(&dev->irq_lock);
+}
+
+static void vduse_dev_free(struct vduse_dev *dev)
+{
+	kfree(dev->groups);
+	kfree(dev->as);
+	kfree(dev->name);
+	kvfree(dev->config);
+	kfree(dev);
+}
+
+int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
+		     u64 api_version)
+{
+	struct vduse_dev *dev;
+	u32 i;
+	int ret;
+
+	lockdep_assert_held(&vduse_idr_lock);
+	if (vduse_dev_find(cfg->name))
+		return -EEXIST;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->api_version = api_version;
+	dev->device_id = cfg->device_id;
+	dev->vendor_id = cfg->vendor_id;
+	dev->device_features = cfg->features;
+	dev->vq_num = cfg->vq_num;
+	dev->vq_align = cfg->vq_align;
+	dev->ngroups = vduse_api_v1(dev) ? cfg->ngroups : 1;
+	dev->nas = vduse_api_v1(dev) ? cfg->nas : 1;
+	dev->config_size = cfg->config_size;
+	dev->bounce_size = VDUSE_BOUNCE_DEFAULT;
+	mutex_init(&dev->lock);
+	mutex_init(&dev->domain_lock);
+	init_rwsem(&dev->status_sem);
+	spin_lock_init(&dev->config_lock);
+	spin_lock_init(&dev->irq_lock);
+	INIT_WORK(&dev->config_irq_work, vduse_dev_config_irq_work);
+	INIT_DELAYED_WORK(&dev->orphan_work, vduse_dev_orphan_work);
+	vduse_msg_init(dev);
+
+	ret = -ENOMEM;
+	dev->name = kstrdup(cfg->name, GFP_KERNEL);
+	dev->as = kcalloc(dev->nas, sizeof(*dev->as), GFP_KERNEL);
+	dev->groups = kcalloc(dev->ngroups, sizeof(*dev->groups), GFP_KERNEL);
+	if (!dev->name || !dev->as || !dev->groups)
+		goto err_free;
+	for (i = 0; i < dev->ngroups; i++) {
+		rwlock_init(&dev->groups[i].lock);
+		dev->groups[i].dev = dev;
+	}
+
+	ret = idr_alloc(&vduse_idr, dev, 1, VDUSE_MINORS, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free;
+	dev->minor = ret;
+	dev->config = config;
+
+	dev->cdev = device_create_with_groups(&vduse_class, NULL,
+					      MKDEV(MAJOR(vduse_devt), dev->minor),
+					      dev, vduse_dev_groups, "%s",
+					      dev->name);
+	if (IS_ERR(dev->cdev)) {
+		ret = PTR_ERR(dev->cdev);
+		goto err_idr;
+	}
+	ret = vduse_vq_init_all(dev);
+	if (ret)
+		goto err_device;
+	return 0;
+
+err_device:
+	device_destroy(&vduse_class, MKDEV(MAJOR(vduse_devt), dev->minor));
+err_idr:
+	idr_remove(&vduse_idr, dev->minor);
+	dev->config = NULL;	/* the caller frees it on failure */
+err_free:
+	vduse_dev_free(dev);
+	return ret;
+}
+
+static void vduse_dev_teardown(struct vduse_dev *dev)
+{
+	u32 i;
+
+	cancel_delayed_work_sync(&dev->orphan_work);
+	for (i = 0; i < dev->vq_num; i++)
+		vduse_vq_reset(dev->vqs[i]);
+	cancel_work_sync(&dev->config_irq_work);
+	vduse_vq_put_all(dev);
+	device_destroy(&vduse_class, MKDEV(MAJOR(vduse_devt), dev->minor));
+	idr_remove(&vduse_idr, dev->minor);
+	for (i = 0; i < dev->nas; i++)
+		if (dev->as[i].domain)
+			vduse_domain_put(dev->as[i].domain);
+	vduse_dev_free(dev);
+}
+
+int vduse_dev_destroy(struct vduse_dev *dev)
+{
+	lockdep_assert_held(&vduse_idr_lock);
+	mutex_lock(&dev->lock);
+	if (dev->connected || dev->vdpa || dev->detaching) {
+		mutex_unlock(&dev->lock);
+		return -EBUSY;
+	}
+	mutex_unlock(&dev->lock);
+	vduse_dev_teardown(dev);
+	return 0;
+}
+
+/*
+ * Module exit: the files are closed (they pin the module) and no vDPA
+ * device is left (the management device is gone).
+ */
+void vduse_dev_destroy_all(void)
+{
+	struct vduse_dev *dev;
+	int id;
+
+	mutex_lock(&vduse_idr_lock);
+	idr_for_each_entry(&vduse_idr, dev, id)
+		vduse_dev_teardown(dev);
+	idr_destroy(&vduse_idr);
+	mutex_unlock(&vduse_idr_lock);
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * map.c - how the virtio driver (virtio_vdpa) maps its buffers: through the
+ * domain of the address space its virtqueue group is in.
+ *
+ * Up to 6.12 (and on our own bus) the vDPA device itself is the DMA device
+ * and carries our dma_map_ops; virtio_vdpa binds only while every group is
+ * in address space 0, so one DMA device serves all queues. 6.12 makes the
+ * DMA core skip syncs for ops without sync callbacks once a mask is set, so
+ * they are provided. After 6.12 the bus passes struct virtio_map_ops and a
+ * union virtio_map naming our struct vduse_vq_group per queue.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+
+#include "domain.h"
+#include "vduse.h"
+
+/* The domain a group maps in; group->lock held for reading. */
+static struct vduse_domain *vduse_map_domain(struct vduse_vq_group *group)
+{
+	return group->dev->as[group->asid].domain;
+}
+
+#ifdef HAVE_VIRTIO_MAP_OPS
+
+static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
+				 unsigned long offset, size_t size,
+				 enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	struct vduse_domain *domain;
+	dma_addr_t iova = DMA_MAPPING_ERROR;
+
+	if (!map.group)
+		return DMA_MAPPING_ERROR;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
+					size, dir, attrs);
+	read_unlock(&map.group->lock);
+	return iova;
+}
+
+static void vduse_unmap_page(union virtio_map map, dma_addr_t iova,
+			     size_t size, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct vduse_domain *domain;
+
+	if (!map.group)
+		return;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		vduse_domain_unmap(domain, iova, size, dir, attrs);
+	read_unlock(&map.group->lock);
+}
+
+static void vduse_map_sync(union virtio_map map, dma_addr_t iova, size_t size,
+			   enum dma_data_direction dir, bool to_dev)
+{
+	struct vduse_domain *domain;
+
+	if (!map.group)
+		return;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		vduse_domain_sync(domain, iova, size, dir, to_dev);
+	read_unlock(&map.group->lock);
+}
+
+static void vduse_sync_for_cpu(union virtio_map map, dma_addr_t iova,
+			       size_t size, enum dma_data_direction dir)
+{
+	vduse_map_sync(map, iova, size, dir, false);
+}
+
+static void vduse_sync_for_device(union virtio_map map, dma_addr_t iova,
+				  size_t size, enum dma_data_direction dir)
+{
+	vduse_map_sync(map, iova, size, dir, true);
+}
+
+static void *vduse_map_alloc(union virtio_map map, size_t size,
+			     dma_addr_t *iova, gfp_t gfp)
+{
+	struct vduse_domain *domain;
+	void *va = NULL;
+
+	*iova = DMA_MAPPING_ERROR;
+	if (!map.group)
+		return NULL;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	/* under a spinning lock: the allocation must not sleep */
+	if (domain)
+		va = vduse_domain_alloc_coherent(domain, size, iova,
+						 (gfp & ~__GFP_DIRECT_RECLAIM) |
+						 __GFP_NOWARN);
+	read_unlock(&map.group->lock);
+	return va;
+}
+
+static void vduse_map_free(union virtio_map map, size_t size, void *vaddr,
+			   dma_addr_t iova, unsigned long attrs)
+{
+	struct vduse_domain *domain;
+
+	if (!map.group)
+		return;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		vduse_domain_free_coherent(domain, size, vaddr, iova);
+	read_unlock(&map.group->lock);
+}
+
+static bool vduse_map_need_sync(union virtio_map map, dma_addr_t iova)
+{
+	struct vduse_domain *domain;
+	bool ret = false;
+
+	if (!map.group)
+		return false;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		ret = iova < domain->bounce_size;
+	read_unlock(&map.group->lock);
+	return ret;
+}
+
+static int vduse_map_mapping_error(union virtio_map map, dma_addr_t iova)
+{
+	return iova == DMA_MAPPING_ERROR ? -ENOMEM : 0;
+}
+
+static size_t vduse_map_max_size(union virtio_map map)
+{
+	struct vduse_domain *domain;
+	size_t ret = 0;
+
+	if (!map.group)
+		return 0;
+	read_lock(&map.group->lock);
+	domain = vduse_map_domain(map.group);
+	if (domain)
+		ret = domain->bounce_size;
+	read_unlock(&map.group->lock);
+	return ret;
+}
+
+const struct virtio_map_ops vduse_virtio_map_ops = {
+	.map_page = vduse_map_page,
+	.unmap_page = vduse_unmap_page,
+	.sync_single_for_cpu = vduse_sync_for_cpu,
+	.sync_single_for_device = vduse_sync_for_device,
+	.alloc = vduse_map_alloc,
+	.free = vduse_map_free,
+	.need_sync = vduse_map_need_sync,
+	.mapping_error = vduse_map_mapping_error,
+	.max_mapping_size = vduse_map_max_size,
+};
+
+union virtio_map vduse_map_get_vq_map(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	union virtio_map map = {};
+
+	if (idx < dev->vq_num)
+		map.group = &dev->groups[dev->vqs[idx]->group];
+	return map;
+}
+
+int vduse_map_attach(struct vduse_vdpa *vdev)
+{
+	return 0;
+}
+
+#else /* dma_map_ops on the vDPA device */
+
+static struct vduse_vq_group *vduse_dma_group(struct device *d)
+{
+	return &vduse_vdpa_to_dev(dev_to_vdpa(d))->groups[0];
+}
+
+static dma_addr_t vduse_dma_map_page(struct device *d, struct page *page,
+				     unsigned long offset, size_t size,
+				     enum dma_data_direction dir,
+				     unsigned long attrs)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+	dma_addr_t iova = DMA_MAPPING_ERROR;
+
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
+					size, dir, attrs);
+	read_unlock(&group->lock);
+	return iova;
+}
+
+static void vduse_dma_unmap_page(struct device *d, dma_addr_t iova,
+				 size_t size, enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		vduse_domain_unmap(domain, iova, size, dir, attrs);
+	read_unlock(&group->lock);
+}
+
+static void vduse_dma_sync(struct device *d, dma_addr_t iova, size_t size,
+			   enum dma_data_direction dir, bool to_dev)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		vduse_domain_sync(domain, iova, size, dir, to_dev);
+	read_unlock(&group->lock);
+}
+
+static void vduse_dma_sync_for_cpu(struct device *d, dma_addr_t iova,
+				   size_t size, enum dma_data_direction dir)
+{
+	vduse_dma_sync(d, iova, size, dir, false);
+}
+
+static void vduse_dma_sync_for_device(struct device *d, dma_addr_t iova,
+				      size_t size, enum dma_data_direction dir)
+{
+	vduse_dma_sync(d, iova, size, dir, true);
+}
+
+static void *vduse_dma_alloc(struct device *d, size_t size, dma_addr_t *iova,
+			     gfp_t gfp, unsigned long attrs)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+	void *va = NULL;
+
+	*iova = DMA_MAPPING_ERROR;
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		va = vduse_domain_alloc_coherent(domain, size, iova,
+						 (gfp & ~__GFP_DIRECT_RECLAIM) |
+						 __GFP_NOWARN);
+	read_unlock(&group->lock);
+	return va;
+}
+
+static void vduse_dma_free(struct device *d, size_t size, void *vaddr,
+			   dma_addr_t iova, unsigned long attrs)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		vduse_domain_free_coherent(domain, size, vaddr, iova);
+	read_unlock(&group->lock);
+}
+
+static size_t vduse_dma_max_size(struct device *d)
+{
+	struct vduse_vq_group *group = vduse_dma_group(d);
+	struct vduse_domain *domain;
+	size_t ret = 0;
+
+	read_lock(&group->lock);
+	domain = vduse_map_domain(group);
+	if (domain)
+		ret = domain->bounce_size;
+	read_unlock(&group->lock);
+	return ret;
+}
+
+static const struct dma_map_ops vduse_dma_ops = {
+	.map_page = vduse_dma_map_page,
+	.unmap_page = vduse_dma_unmap_page,
+	.sync_single_for_cpu = vduse_dma_sync_for_cpu,
+	.sync_single_for_device = vduse_dma_sync_for_device,
+	.alloc = vduse_dma_alloc,
+	.free = vduse_dma_free,
+	.max_mapping_size = vduse_dma_max_size,
+};
+
+struct device *vduse_map_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx)
+{
+	return &vdpa->dev;
+}
+
+int vduse_map_attach(struct vduse_vdpa *vdev)
+{
+	struct device *d = &vdev->vdpa.dev;
+
+	set_dma_ops(d, &vduse_dma_ops);
+	if (get_dma_ops(d) != &vduse_dma_ops)
+		return -EOPNOTSUPP;	/* kernel without CONFIG_(ARCH_HAS_)DMA_OPS */
+	d->dma_mask = &d->coherent_dma_mask;
+	vdev->vdpa.dma_dev = d;
+	return dma_set_mask_and_coherent(d, DMA_BIT_MASK(64));
+}
+
+#endif

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdpa.c - the VDUSE device as a vDPA parent: the config operations the
+ * virtio_vdpa/vhost_vdpa drivers call, and the management device "vduse"
+ * behind "vdpa dev add name $NAME mgmtdev vduse" / "vdpa dev del".
+ */
+#include <linux/slab.h>
+#include <linux/virtio_ring.h>
+
+#include "domain.h"
+#include "vduse.h"
+
+static atomic_t vduse_vdpa_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vduse_vdpa_freed);
+
+static struct vduse_vq *vduse_vdpa_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	return vduse_vdpa_to_dev(vdpa)->vqs[idx];
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtqueues                                                         */
+/* ------------------------------------------------------------------ */
+
+static int vduse_vdpa_set_vq_address(struct vdpa_device *vdpa, u16 idx,
+				     u64 desc, u64 driver, u64 device)
+{
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	vq->desc_addr = desc;
+	vq->driver_addr = driver;
+	vq->device_addr = device;
+	return 0;
+}
+
+static void vduse_vdpa_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
+{
+	vduse_vdpa_vq(vdpa, idx)->num = num;
+}
+
+static u16 vduse_vdpa_get_vq_size(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	return vq->num ? vq->num : vq->num_max;
+}
+
+static u16 vduse_vdpa_get_vq_num_max(struct vdpa_device *vdpa)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	u16 max = 0;
+	u32 i;
+
+	for (i = 0; i < dev->vq_num; i++)
+		max = max(max, dev->vqs[i]->num_max);
+	return max;
+}
+
+static u32 vduse_vdpa_get_vq_align(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->vq_align;
+}
+
+static void vduse_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
+				    bool ready)
+{
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	spin_lock(&vq->kick_lock);
+	vq->ready = ready;
+	spin_unlock(&vq->kick_lock);
+}
+
+static bool vduse_vdpa_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
+{
+	return vduse_vdpa_vq(vdpa, idx)->ready;
+}
+
+static int vduse_vdpa_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+				   const struct vdpa_vq_state *state)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_vq *vq = dev->vqs[idx];
+
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED))
+		vq->state.packed = state->packed;
+	else
+		vq->state.split = state->split;
+	return 0;
+}
+
+static int vduse_vdpa_get_vq_state(struct vdpa_device *vdpa, u16 idx,
+				   struct vdpa_vq_state *state)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	return vduse_msg_get_vq_state(dev, dev->vqs[idx], state);
+}
+
+static void vduse_vdpa_kick_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	vduse_vq_kick(vduse_vdpa_vq(vdpa, idx));
+}
+
+static void vduse_vdpa_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
+				 struct vdpa_callback *cb)
+{
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	spin_lock_bh(&vq->irq_lock);
+	vq->cb.callback = cb->callback;
+	vq->cb.private = cb->private;
+	vq->cb.trigger = cb->trigger;
+	spin_unlock_bh(&vq->irq_lock);
+}
+
+static void vduse_vdpa_set_config_cb(struct vdpa_device *vdpa,
+				     struct vdpa_callback *cb)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	spin_lock_bh(&dev->irq_lock);
+	dev->config_cb.callback = cb->callback;
+	dev->config_cb.private = cb->private;
+	spin_unlock_bh(&dev->irq_lock);
+}
+
+static int vduse_vdpa_set_vq_affinity(struct vdpa_device *vdpa, u16 idx,
+				      const struct cpumask *mask)
+{
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	if (mask)
+		cpumask_copy(vq->irq_affinity, mask);
+	else
+		cpumask_setall(vq->irq_affinity);
+	return 0;
+}
+
+static const struct cpumask *vduse_vdpa_get_vq_affinity(struct vdpa_device *vdpa,
+							u16 idx)
+{
+	return vduse_vdpa_vq(vdpa, idx)->irq_affinity;
+}
+
+/* ------------------------------------------------------------------ */
+/* Groups and address spaces                                          */
+/* ------------------------------------------------------------------ */
+
+static u32 vduse_vdpa_get_vq_group(struct vdpa_device *vdpa, u16 idx)
+{
+	return vduse_vdpa_vq(vdpa, idx)->group;
+}
+
+static int vduse_vdpa_set_group_asid(struct vdpa_device *vdpa,
+				     unsigned int group, unsigned int asid)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_domain *domain;
+	int ret;
+
+	if (!vduse_api_v1(dev) || group >= dev->ngroups || asid >= dev->nas)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, true);
+	mutex_unlock(&dev->domain_lock);
+	if (!domain)
+		return -ENOMEM;
+	ret = vduse_msg_set_group_asid(dev, group, asid);
+	if (ret)
+		return ret;
+	write_lock(&dev->groups[group].lock);
+	dev->groups[group].asid = asid;
+	write_unlock(&dev->groups[group].lock);
+	return 0;
+}
+
+static int vduse_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
+			      struct vhost_iotlb *iotlb)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_domain *domain;
+	int ret;
+
+	if (asid >= dev->nas)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, true);
+	ret = domain ? vduse_domain_set_map(domain, iotlb) : -ENOMEM;
+	mutex_unlock(&dev->domain_lock);
+	if (ret)
+		return ret;
+	return vduse_msg_update_iotlb(dev, asid, 0, U64_MAX);
+}
+
+/* ------------------------------------------------------------------ */
+/* Device                                                             */
+/* ------------------------------------------------------------------ */
+
+static u32 vduse_vdpa_get_device_id(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->device_id;
+}
+
+static u32 vduse_vdpa_get_vendor_id(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->vendor_id;
+}
+
+static u32 vduse_vdpa_get_generation(struct vdpa_device *vdpa)
+{
+	return READ_ONCE(vduse_vdpa_to_dev(vdpa)->generation);
+}
+
+static u64 vduse_vdpa_get_device_features(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->device_features;
+}
+
+static int vduse_vdpa_set_driver_features(struct vdpa_device *vdpa,
+					  u64 features)
+{
+	vduse_vdpa_to_dev(vdpa)->driver_features = features;
+	return 0;
+}
+
+static u64 vduse_vdpa_get_driver_features(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->driver_features;
+}
+
+static u8 vduse_vdpa_get_status(struct vdpa_device *vdpa)
+{
+	return READ_ONCE(vduse_vdpa_to_dev(vdpa)->status);
+}
+
+static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	/* Not taken by the daemon: the driver reads back the old status. */
+	if (vduse_msg_set_status(dev, status))
+		return;
+	down_write(&dev->status_sem);
+	WRITE_ONCE(dev->status, status);
+	up_write(&dev->status_sem);
+}
+
+static int vduse_vdpa_reset(struct vdpa_device *vdpa)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	int ret = vduse_msg_set_status(dev, 0);
+
+	vduse_dev_reset(dev);
+	/* Without a daemon there is nobody left to disagree. */
+	return READ_ONCE(dev->fenced) ? 0 : ret;
+}
+
+static size_t vduse_vdpa_get_config_size(struct vdpa_device *vdpa)
+{
+	return vduse_vdpa_to_dev(vdpa)->config_size;
+}
+
+static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
+				  unsigned int offset, void *buf,
+				  unsigned int len)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	memset(buf, 0, len);
+	if (offset >= dev->config_size)
+		return;
+	len = min(len, dev->config_size - offset);
+	spin_lock(&dev->config_lock);
+	memcpy(buf, dev->config + offset, len);
+	spin_unlock(&dev->config_lock);
+}
+
+static void vduse_vdpa_set_config(struct vdpa_device *vdpa,
+				  unsigned int offset, const void *buf,
+				  unsigned int len)
+{
+	/* The configuration space is read-only for the driver. */
+}
+
+static void vduse_vdpa_free(struct vdpa_device *vdpa)
+{
+	struct vduse_vdpa *vdev = container_of(vdpa, struct vduse_vdpa, vdpa);
+	struct vduse_dev *dev = vdev->dev;
+
+	if (dev) {
+		mutex_lock(&dev->lock);
+		if (dev->vdpa == vdev)
+			dev->vdpa = NULL;
+		mutex_unlock(&dev->lock);
+	}
+	if (atomic_dec_and_test(&vduse_vdpa_live))
+		wake_up_all(&vduse_vdpa_freed);
+}
+
+static const struct vdpa_config_ops vduse_vdpa_ops = {
+	.set_vq_address = vduse_vdpa_set_vq_address,
+	.set_vq_num = vduse_vdpa_set_vq_num,
+	.get_vq_size = vduse_vdpa_get_vq_size,
+	.get_vq_num_max = vduse_vdpa_get_vq_num_max,
+	.get_vq_align = vduse_vdpa_get_vq_align,
+	.set_vq_ready = vduse_vdpa_set_vq_ready,
+	.get_vq_ready = vduse_vdpa_get_vq_ready,
+	.set_vq_state = vduse_vdpa_set_vq_state,
+	.get_vq_state = vduse_vdpa_get_vq_state,
+	.kick_vq = vduse_vdpa_kick_vq,
+	.set_vq_cb = vduse_vdpa_set_vq_cb,
+	.set_config_cb = vduse_vdpa_set_config_cb,
+	.set_vq_affinity = vduse_vdpa_set_vq_affinity,
+	.get_vq_affinity = vduse_vdpa_get_vq_affinity,
+	.get_vq_group = vduse_vdpa_get_vq_group,
+	.set_group_asid = vduse_vdpa_set_group_asid,
+	.set_map = vduse_vdpa_set_map,
+	.get_device_id = vduse_vdpa_get_device_id,
+	.get_vendor_id = vduse_vdpa_get_vendor_id,
+	.get_generation = vduse_vdpa_get_generation,
+	.get_device_features = vduse_vdpa_get_device_features,
+	.set_driver_features = vduse_vdpa_set_driver_features,
+	.get_driver_features = vduse_vdpa_get_driver_features,
+	.get_status = vduse_vdpa_get_status,
+	.set_status = vduse_vdpa_set_status,
+	.reset = vduse_vdpa_reset,
+	.get_config_size = vduse_vdpa_get_config_size,
+	.get_config = vduse_vdpa_get_config,
+	.set_config = vduse_vdpa_set_config,
+#ifdef HAVE_VIRTIO_MAP_OPS
+	.get_vq_map = vduse_map_get_vq_map,
+#else
+	.get_vq_dma_dev = vduse_map_get_vq_dma_dev,
+#endif
+	.free = vduse_vdpa_free,
+};
+
+/* ------------------------------------------------------------------ */
+/* Management device                                                  */
+/* ------------------------------------------------------------------ */
+
+static int vduse_vdpa_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			      const struct vdpa_dev_set_config *config)
+{
+	struct vduse_vdpa *vdev;
+	struct vduse_dev *dev;
+	int ret;
+
+	mutex_lock(&vduse_idr_lock);
+	dev = vduse_dev_find(name);
+	ret = -ENODEV;
+	if (!dev)
+		goto out_idr;
+	ret = -EINVAL;
+	if (!vduse_dev_vqs_ready(dev))
+		goto out_idr;
+	mutex_lock(&dev->lock);
+	ret = -EEXIST;
+	if (dev->vdpa || dev->detaching)
+		goto out_dev;
+	ret = -EIO;
+	if (dev->fenced || READ_ONCE(dev->broken))
+		goto out_dev;
+
+	vdev = vdk_vdpa_alloc_device(struct vduse_vdpa, vdpa, dev->cdev,
+				     &vduse_vdpa_ops, VDUSE_MAP_OPS,
+				     dev->ngroups, dev->nas, name, true);
+	if (IS_ERR(vdev)) {
+		ret = PTR_ERR(vdev);
+		goto out_dev;
+	}
+	atomic_inc(&vduse_vdpa_live);
+	vdev->vdpa.mdev = mdev;
+	ret = vduse_map_attach(vdev);
+	if (!ret) {
+		mutex_lock(&dev->domain_lock);
+		if (!vduse_dev_domain(dev, 0, true))
+			ret = -ENOMEM;
+		mutex_unlock(&dev->domain_lock);
+	}
+	if (ret) {
+		mutex_unlock(&dev->lock);
+		mutex_unlock(&vduse_idr_lock);
+		put_device(&vdev->vdpa.dev);
+		return ret;
+	}
+	vdev->dev = dev;
+	dev->vdpa = vdev;
+	mutex_unlock(&dev->lock);
+	mutex_unlock(&vduse_idr_lock);
+
+	/* Destruction is refused while dev->vdpa is set. */
+	ret = _vdpa_register_device(&vdev->vdpa, dev->vq_num);
+	if (ret)
+		put_device(&vdev->vdpa.dev);
+	return ret;
+
+out_dev:
+	mutex_unlock(&dev->lock);
+out_idr:
+	mutex_unlock(&vduse_idr_lock);
+	return ret;
+}
+
+static void vduse_vdpa_dev_del(struct vdpa_mgmt_dev *mdev,
+			       struct vdpa_device *vdpa)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	/*
+	 * The driver's remove waits for its requests (del_gendisk). With no
+	 * daemon they are failed now; with one, it gets msg_timeout seconds.
+	 */
+	mutex_lock(&dev->lock);
+	dev->detaching = true;
+	if (!dev->connected)
+		vduse_dev_fence(dev, "vdpa dev del without a daemon");
+	else
+		vduse_dev_schedule_orphan(dev);
+	mutex_unlock(&dev->lock);
+
+	_vdpa_unregister_device(vdpa);
+
+	cancel_delayed_work_sync(&dev->orphan_work);
+	mutex_lock(&dev->lock);
+	dev->detaching = false;
+	mutex_unlock(&dev->lock);
+}
+
+static const struct vdpa_mgmtdev_ops vduse_vdpa_mgmt_ops = {
+	.dev_add = vduse_vdpa_dev_add,
+	.dev_del = vduse_vdpa_dev_del,
+};
+
+static struct virtio_device_id vduse_vdpa_id_table[] = {
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_FS, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+
+struct vduse_mgmt {
+	struct device dev;
+	struct vdpa_mgmt_dev mgmt;
+};
+
+static struct vduse_mgmt *vduse_mgmt;
+
+static void vduse_mgmt_release(struct device *d)
+{
+	kfree(container_of(d, struct vduse_mgmt, dev));
+}
+
+int vduse_vdpa_mgmt_init(void)
+{
+	int ret;
+
+	vduse_mgmt = kzalloc(sizeof(*vduse_mgmt), GFP_KERNEL);
+	if (!vduse_mgmt)
+		return -ENOMEM;
+	device_initialize(&vduse_mgmt->dev);
+	vduse_mgmt->dev.release = vduse_mgmt_release;
+	ret = dev_set_name(&vduse_mgmt->dev, "vduse");
+	if (!ret)
+		ret = device_add(&vduse_mgmt->dev);
+	if (ret) {
+		put_device(&vduse_mgmt->dev);
+		return ret;
+	}
+	vduse_mgmt->mgmt.device = &vduse_mgmt->dev;
+	vduse_mgmt->mgmt.ops = &vduse_vdpa_mgmt_ops;
+	vduse_mgmt->mgmt.id_table = vduse_vdpa_id_table;
+	ret = vdpa_mgmtdev_register(&vduse_mgmt->mgmt);
+	if (ret)
+		device_unregister(&vduse_mgmt->dev);
+	return ret;
+}
+
+void vduse_vdpa_mgmt_exit(void)
+{
+	/* Deletes every vDPA device we created (dev_del). */
+	vdpa_mgmtdev_unregister(&vduse_mgmt->mgmt);
+	device_unregister(&vduse_mgmt->dev);
+	/* A vDPA device may outlive dev_del by a reference; .free is ours. */
+	wait_event(vduse_vdpa_freed, !atomic_read(&vduse_vdpa_live));
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vduse.h - objects shared by the files of vduse.ko
+ *
+ * One prefix per object:
+ *   vduse_ctl_*     /dev/vduse/control: API version, create, destroy (ctl.c)
+ *   vduse_dev_*     a VDUSE device and /dev/vduse/$NAME (dev.c)
+ *   vduse_msg_*     the read()/write() request channel (msg.c)
+ *   vduse_vq_*      virtqueues: kicks, interrupts, affinity (vq.c)
+ *   vduse_vdpa_*    the vDPA parent operations and "vdpa dev add" (vdpa.c)
+ *   vduse_map_*     DMA for the virtio driver: dma_map_ops or virtio_map_ops
+ *                   (map.c)
+ *   vduse_domain_*  an IOVA address space with bounce buffers (domain.c)
+ *   vduse_iotlb_*   the IOVA -> memory table of a domain (iotlb.c)
+ *   vduse_umem_*    daemon-supplied bounce memory (umem.c)
+ *
+ * Locking, outermost first:
+ *   vduse_idr_lock (mutex)   device table, names, open, create, destroy
+ *   dev->lock (mutex)        connected, vdpa, detaching
+ *   dev->domain_lock (mutex) dev->as[] domains and umem, bounce_size
+ *   dev->status_sem (rwsem)  status and reset against interrupt injection
+ *   dev->msg_lock (spin)     message lists, broken
+ *   group->lock (rwlock)     a virtqueue group's address space
+ *   domain->bounce_lock (rw) bounce pages against umem (de)registration
+ *   domain->iotlb.lock       a domain's IOTLB
+ *   vq->kick_lock, vq->irq_lock, dev->irq_lock (spin, leaf)
+ */
+#ifndef VDK_VDUSE_H
+#define VDK_VDUSE_H
+
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <compat/device.h>
+#include <compat/vdpa_bus.h>
+#include <uapi/vdk/vduse.h>
+#include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_ids.h>
+
+struct vduse_dev;
+struct vduse_domain;
+
+#define VDUSE_MINORS		(1U << MINORBITS)
+#define VDUSE_MAX_GROUPS	0xffff
+#define VDUSE_MAX_AS		0xffff
+#define VDUSE_MAX_VQS		0xffff
+#define VDUSE_BOUNCE_DEFAULT	(64UL << 20)
+#define VDUSE_BOUNCE_MIN	(1UL << 20)
+#define VDUSE_BOUNCE_MAX	(1UL << 30)
+/* IOVA space for coherent allocations, above the bounce region */
+#define VDUSE_COHERENT_SIZE	(128UL << 20)
+#define VDUSE_MSG_TIMEOUT	30
+
+/* A request on its way to the daemon; lives on the requester's stack. */
+struct vduse_msg {
+	struct list_head node;
+	struct vduse_dev_request req;
+	struct vduse_dev_response resp;
+	bool done;
+};
+
+/*
+ * struct vduse_vq_group - a virtqueue group and the address space it maps in
+ *
+ * On 7.2 union virtio_map carries a pointer to it, so the name is fixed by
+ * the kernel (which only declares it).
+ */
+struct vduse_vq_group {
+	rwlock_t lock;
+	u32 asid;
+	struct vduse_dev *dev;
+};
+
+struct vduse_as {
+	struct vduse_domain *domain;
+	struct vduse_umem *umem;
+};
+
+struct vduse_vq {
+	struct vduse_dev *dev;
+	u32 index;
+	u16 num_max;
+	u32 num;
+	u32 group;
+	u64 desc_addr;
+	u64 driver_addr;
+	u64 device_addr;
+	struct vdpa_vq_state state;
+	bool ready;
+
+	spinlock_t kick_lock;
+	struct eventfd_ctx *kickfd;
+	bool kick_pending;
+	struct work_struct kick_work;
+
+	spinlock_t irq_lock;
+	struct vdpa_callback cb;
+	struct work_struct irq_work;
+	int irq_cpu;
+	cpumask_var_t irq_affinity;
+
+	struct work_struct fail_work;
+	struct kobject kobj;
+};
+
+struct vduse_vdpa {
+	struct vdpa_device vdpa;
+	struct vduse_dev *dev;
+};
+
+struct vduse_dev {
+	char *name;
+	int minor;
+	struct device *cdev;
+	u64 api_version;
+
+	u32 device_id;
+	u32 vendor_id;
+	u64 device_features;
+	u64 driver_features;
+	u32 vq_num;
+	u32 vq_align;
+	struct vduse_vq **vqs;
+	u32 ngroups;
+	struct vduse_vq_group *groups;
+	u32 nas;
+	struct vduse_as *as;
+
+	spinlock_t config_lock;
+	void *config;
+	u32 config_size;
+	u32 generation;
+
+	struct rw_semaphore status_sem;
+	u8 status;
+
+	struct mutex lock;
+	bool connected;
+	bool detaching;
+	bool fenced;
+	struct vduse_vdpa *vdpa;
+	struct delayed_work orphan_work;
+
+	spinlock_t irq_lock;
+	struct vdpa_callback config_cb;
+	struct work_struct config_irq_work;
+
+	spinlock_t msg_lock;
+	struct list_head msg_pending;
+	struct list_head msg_sent;
+	u32 msg_next_id;
+	wait_queue_head_t msg_readq;
+	wait_queue_head_t msg_doneq;
+	bool broken;
+	unsigned int msg_timeout;
+
+	struct mutex domain_lock;
+	unsigned long bounce_size;
+};
+
+extern struct mutex vduse_idr_lock;
+extern struct workqueue_struct *vduse_irq_wq;
+extern struct workqueue_struct *vduse_irq_bound_wq;
+extern const struct attribute_group *vduse_dev_groups[];
+extern VDK_CLASS_CONST struct class vduse_class;
+extern dev_t vduse_devt;
+
+/* dev.c */
+extern const struct file_operations vduse_dev_fops;
+extern const struct file_operations vduse_ctl_fops;
+struct vduse_dev *vduse_dev_find(const char *name);
+int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
+		     u64 api_version);
+int vduse_dev_destroy(struct vduse_dev *dev);
+void vduse_dev_destroy_all(void);
+void vduse_dev_reset(struct vduse_dev *dev);
+void vduse_dev_fence(struct vduse_dev *dev, const char *why);
+bool vduse_dev_vqs_ready(struct vduse_dev *dev);
+struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
+				      bool create);
+void vduse_dev_schedule_orphan(struct vduse_dev *dev);
+
+/* msg.c */
+void vduse_msg_init(struct vduse_dev *dev);
+int vduse_msg_send(struct vduse_dev *dev, struct vduse_msg *msg);
+void vduse_msg_break(struct vduse_dev *dev, const char *why);
+void vduse_msg_requeue_sent(struct vduse_dev *dev);
+ssize_t vduse_msg_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t vduse_msg_write_iter(struct kiocb *iocb, struct iov_iter *from);
+__poll_t vduse_msg_poll(struct file *file, poll_table *wait);
+int vduse_msg_set_status(struct vduse_dev *dev, u8 status);
+int vduse_msg_update_iotlb(struct vduse_dev *dev, u32 asid, u64 start,
+			   u64 last);
+int vduse_msg_get_vq_state(struct vduse_dev *dev, struct vduse_vq *vq,
+			   struct vdpa_vq_state *state);
+int vduse_msg_set_group_asid(struct vduse_dev *dev, u32 group, u32 asid);
+
+/* vq.c */
+int vduse_vq_init_all(struct vduse_dev *dev);
+void vduse_vq_put_all(struct vduse_dev *dev);
+void vduse_vq_reset(struct vduse_vq *vq);
+void vduse_vq_kick(struct vduse_vq *vq);
+int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd);
+int vduse_vq_inject_irq(struct vduse_vq *vq);
+int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work,
+		       int cpu);
+void vduse_vq_fail_inflight(struct vduse_vq *vq);
+
+/* vdpa.c */
+int vduse_vdpa_mgmt_init(void);
+void vduse_vdpa_mgmt_exit(void);
+
+/* map.c */
+int vduse_map_attach(struct vduse_vdpa *vdev);
+#ifdef HAVE_VIRTIO_MAP_OPS
+extern const struct virtio_map_ops vduse_virtio_map_ops;
+#define VDUSE_MAP_OPS (&vduse_virtio_map_ops)
+union virtio_map vduse_map_get_vq_map(struct vdpa_device *vdpa, u16 idx);
+#else
+#define VDUSE_MAP_OPS NULL
+struct device *vduse_map_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx);
+#endif
+
+/* umem.c */
+struct vduse_umem;
+int vduse_umem_reg(struct vduse_dev *dev, const struct vduse_iova_umem *req);
+int vduse_umem_dereg(struct vduse_dev *dev, const struct vduse_iova_umem *req);
+void vduse_umem_dereg_all(struct vduse_dev *dev);
+
+static inline struct vduse_dev *vduse_vdpa_to_dev(struct vdpa_device *vdpa)
+{
+	return container_of(vdpa, struct vduse_vdpa, vdpa)->dev;
+}
+
+static inline bool vduse_api_v1(const struct vduse_dev *dev)
+{
+	return dev->api_version >= VDUSE_API_VERSION_1;
+}
+
+#endif /* VDK_VDUSE_H */

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vq.c - virtqueues: kicks to the daemon, interrupts to the driver,
+ * the per-queue sysfs directory (irq_cb_affinity), and failing the
+ * requests a dead daemon left in a block device's queue.
+ */
+#include <linux/eventfd.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ring.h>
+
+#include <compat/eventfd.h>
+
+#include "domain.h"
+#include "vduse.h"
+
+#define VDUSE_IRQ_ANY_CPU	(-1)
+
+/* ------------------------------------------------------------------ */
+/* Kicks: driver -> daemon                                            */
+/* ------------------------------------------------------------------ */
+
+static void vduse_vq_do_kick(struct vduse_vq *vq)
+{
+	spin_lock(&vq->kick_lock);
+	if (vq->ready) {
+		if (vq->kickfd)
+			eventfd_signal(vq->kickfd);
+		else
+			vq->kick_pending = true;
+	}
+	spin_unlock(&vq->kick_lock);
+}
+
+static void vduse_vq_kick_work(struct work_struct *work)
+{
+	vduse_vq_do_kick(container_of(work, struct vduse_vq, kick_work));
+}
+
+void vduse_vq_kick(struct vduse_vq *vq)
+{
+	struct vduse_dev *dev = vq->dev;
+
+	/* Nobody serves the queue any more: fail what the driver adds. */
+	if (READ_ONCE(dev->fenced)) {
+		schedule_work(&vq->fail_work);
+		return;
+	}
+	/* A nested eventfd wakeup may not signal another eventfd. */
+	if (!eventfd_signal_allowed()) {
+		schedule_work(&vq->kick_work);
+		return;
+	}
+	vduse_vq_do_kick(vq);
+}
+
+int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd)
+{
+	struct eventfd_ctx *ctx = NULL, *old;
+
+	if (fd >= 0) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	} else if (fd != VDUSE_EVENTFD_DEASSIGN) {
+		return -EINVAL;
+	}
+
+	spin_lock(&vq->kick_lock);
+	old = vq->kickfd;
+	vq->kickfd = ctx;
+	/* A kick that came while no eventfd was set is delivered now. */
+	if (ctx && vq->ready && vq->kick_pending) {
+		eventfd_signal(ctx);
+		vq->kick_pending = false;
+	}
+	spin_unlock(&vq->kick_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupts: daemon -> driver                                       */
+/* ------------------------------------------------------------------ */
+
+static void vduse_vq_irq_work(struct work_struct *work)
+{
+	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
+
+	spin_lock_bh(&vq->irq_lock);
+	if (vq->ready && vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_bh(&vq->irq_lock);
+}
+
+int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work, int cpu)
+{
+	int ret = 0;
+
+	down_read(&dev->status_sem);
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		ret = -EINVAL;
+	else if (cpu == VDUSE_IRQ_ANY_CPU)
+		queue_work(vduse_irq_wq, work);
+	else
+		queue_work_on(cpu, vduse_irq_bound_wq, work);
+	up_read(&dev->status_sem);
+	return ret;
+}
+
+/* Round-robin over the online CPUs of the affinity; any CPU if it is all. */
+static int vduse_vq_next_cpu(struct vduse_vq *vq)
+{
+	int cpu;
+
+	if (cpumask_subset(cpu_online_mask, vq->irq_affinity))
+		return VDUSE_IRQ_ANY_CPU;
+	cpu = cpumask_next_and(vq->irq_cpu, vq->irq_affinity, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first_and(vq->irq_affinity, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		return VDUSE_IRQ_ANY_CPU;
+	vq->irq_cpu = cpu;
+	return cpu;
+}
+
+int vduse_vq_inject_irq(struct vduse_vq *vq)
+{
+	bool signalled = false;
+
+	/* vhost-vdpa's irqfd: signal it directly, no work needed */
+	spin_lock_bh(&vq->irq_lock);
+	if (vq->ready && vq->cb.trigger) {
+		eventfd_signal(vq->cb.trigger);
+		signalled = true;
+	}
+	spin_unlock_bh(&vq->irq_lock);
+	if (signalled)
+		return 0;
+	return vduse_vq_queue_irq(vq->dev, &vq->irq_work, vduse_vq_next_cpu(vq));
+}
+
+/* ------------------------------------------------------------------ */
+/* A dead daemon's block requests                                     */
+/* ------------------------------------------------------------------ */
+
+/* Last writable byte of a descriptor chain (virtio-blk's status byte). */
+struct vduse_chain_end {
+	u64 addr;
+	u32 len;
+};
+
+static int vduse_vq_walk_table(struct vduse_domain *domain,
+			       const struct vring_desc *table, u32 n, u16 first,
+			       struct vduse_chain_end *end, bool indirect_ok)
+{
+	u16 i = first;
+	u32 steps;
+
+	for (steps = 0; steps < n; steps++) {
+		const struct vring_desc *d;
+		u16 flags;
+
+		if (i >= n)
+			return -EINVAL;
+		d = &table[i];
+		flags = le16_to_cpu((__force __le16)d->flags);
+		if (flags & VRING_DESC_F_INDIRECT) {
+			u32 len = le32_to_cpu((__force __le32)d->len);
+			struct vring_desc *sub;
+			int ret;
+
+			if (!indirect_ok || !len || len % sizeof(*sub) ||
+			    len > 0x10000)
+				return -EINVAL;
+			sub = kmalloc(len, GFP_KERNEL);
+			if (!sub)
+				return -ENOMEM;
+			ret = vduse_domain_bounce_access(domain,
+					le64_to_cpu((__force __le64)d->addr),
+					sub, len, false);
+			if (!ret)
+				ret = vduse_vq_walk_table(domain, sub,
+							  len / sizeof(*sub), 0,
+							  end, false);
+			kfree(sub);
+			return ret;
+		}
+		if (flags & VRING_DESC_F_WRITE) {
+			end->addr = le64_to_cpu((__force __le64)d->addr);
+			end->len = le32_to_cpu((__force __le32)d->len);
+		}
+		if (!(flags & VRING_DESC_F_NEXT))
+			return 0;
+		i = le16_to_cpu((__force __le16)d->next);
+	}
+	return -ELOOP;
+}
+
+/*
+ * Complete every request between the used and the available index with
+ * VIRTIO_BLK_S_IOERR, as the device would, then interrupt the driver. Only
+ * for block devices with split rings mapped through our own domain (the
+ * virtio-vdpa path), and only once the daemon is gone (fenced), so nobody
+ * else writes the used ring. Everything read from the ring is checked: the
+ * daemon may have left garbage there.
+ */
+static void vduse_vq_fail_work(struct work_struct *work)
+{
+	struct vduse_vq *vq = container_of(work, struct vduse_vq, fail_work);
+	struct vduse_dev *dev = vq->dev;
+	struct vduse_domain *domain;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	u16 avail_idx, used_idx, pending, k;
+	u32 num;
+
+	down_read(&dev->status_sem);
+	if (dev->device_id != VIRTIO_ID_BLOCK ||
+	    !(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
+	    !vq->ready || !vq->num || vq->num > 0x8000)
+		goto out;
+	num = vq->num;
+	mutex_lock(&dev->domain_lock);
+	domain = dev->as[dev->groups[vq->group].asid].domain;
+	mutex_unlock(&dev->domain_lock);
+	if (!domain)
+		goto out;
+
+	desc = vduse_domain_coherent_va(domain, vq->desc_addr,
+					sizeof(*desc) * num);
+	avail = vduse_domain_coherent_va(domain, vq->driver_addr,
+					 struct_size(avail, ring, num));
+	used = vduse_domain_coherent_va(domain, vq->device_addr,
+					struct_size(used, ring, num));
+	if (!desc || !avail || !used)
+		goto out;
+
+	avail_idx = le16_to_cpu((__force __le16)READ_ONCE(avail->idx));
+	smp_rmb();
+	used_idx = le16_to_cpu((__force __le16)READ_ONCE(used->idx));
+	pending = avail_idx - used_idx;
+	if (pending > num) {
+		dev_warn(dev->cdev, "vq%u: ring state corrupt, cannot fail requests\n",
+			 vq->index);
+		goto out;
+	}
+
+	for (k = 0; k < pending; k++) {
+		u16 slot = (used_idx + k) % num;
+		u16 head = le16_to_cpu((__force __le16)READ_ONCE(avail->ring[slot]));
+		struct vduse_chain_end end = {};
+		u8 status = VIRTIO_BLK_S_IOERR;
+		u32 written = 0;
+
+		if (!vduse_vq_walk_table(domain, desc, num, head, &end, true) &&
+		    end.len &&
+		    !vduse_domain_bounce_access(domain, end.addr + end.len - 1,
+						&status, 1, true))
+			written = 1;
+		used->ring[slot].id = (__force __virtio32)cpu_to_le32(head);
+		used->ring[slot].len = (__force __virtio32)cpu_to_le32(written);
+	}
+	if (pending) {
+		smp_wmb();
+		WRITE_ONCE(used->idx,
+			   (__force __virtio16)cpu_to_le16(used_idx + pending));
+		dev_info_ratelimited(dev->cdev, "vq%u: failed %u requests\n",
+				     vq->index, pending);
+		spin_lock_bh(&vq->irq_lock);
+		if (vq->cb.callback)
+			vq->cb.callback(vq->cb.private);
+		spin_unlock_bh(&vq->irq_lock);
+	}
+out:
+	up_read(&dev->status_sem);
+}
+
+void vduse_vq_fail_inflight(struct vduse_vq *vq)
+{
+	schedule_work(&vq->fail_work);
+}
+
+/* ------------------------------------------------------------------ */
+/* State                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Back to the state after creation; status_sem held for writing. */
+void vduse_vq_reset(struct vduse_vq *vq)
+{
+	struct eventfd_ctx *kickfd;
+
+	vq->ready = false;
+	vq->desc_addr = 0;
+	vq->driver_addr = 0;
+	vq->device_addr = 0;
+	vq->num = 0;
+	memset(&vq->state, 0, sizeof(vq->state));
+
+	spin_lock(&vq->kick_lock);
+	kickfd = vq->kickfd;
+	vq->kickfd = NULL;
+	vq->kick_pending = false;
+	spin_unlock(&vq->kick_lock);
+	if (kickfd)
+		eventfd_ctx_put(kickfd);
+
+	spin_lock_bh(&vq->irq_lock);
+	memset(&vq->cb, 0, sizeof(vq->cb));
+	spin_unlock_bh(&vq->irq_lock);
+
+	flush_work(&vq->irq_work);
+	flush_work(&vq->kick_work);
+}
+
+/* ------------------------------------------------------------------ */
+/* sysfs: /sys/class/vduse/$NAME/vq$N/irq_cb_affinity                 */
+/* ------------------------------------------------------------------ */
+
+struct vduse_vq_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct vduse_vq *vq, char *buf);
+	ssize_t (*store)(struct vduse_vq *vq, const char *buf, size_t count);
+};
+
+static ssize_t irq_cb_affinity_show(struct vduse_vq *vq, char *buf)
+{
+	return sysfs_emit(buf, "%*pb\n", cpumask_pr_args(vq->irq_affinity));
+}
+
+static ssize_t irq_cb_affinity_store(struct vduse_vq *vq, const char *buf,
+				     size_t count)
+{
+	cpumask_var_t mask;
+	int ret;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = cpumask_parse(buf, mask);
+	if (!ret && !cpumask_intersects(mask, cpu_online_mask))
+		ret = -EINVAL;
+	if (!ret) {
+		cpumask_copy(vq->irq_affinity, mask);
+		ret = count;
+	}
+	free_cpumask_var(mask);
+	return ret;
+}
+
+static struct vduse_vq_attr vduse_vq_attr_affinity = __ATTR_RW(irq_cb_affinity);
+
+static struct attribute *vduse_vq_attrs[] = {
+	&vduse_vq_attr_affinity.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vduse_vq);
+
+static ssize_t vduse_vq_attr_show(struct kobject *kobj, struct attribute *attr,
+				  char *buf)
+{
+	struct vduse_vq_attr *a = container_of(attr, struct vduse_vq_attr, attr);
+
+	return a->show(container_of(kobj, struct vduse_vq, kobj), buf);
+}
+
+static ssize_t vduse_vq_attr_store(struct kobject *kobj,
+				   struct attribute *attr, const char *buf,
+				   size_t count)
+{
+	struct vduse_vq_attr *a = container_of(attr, struct vduse_vq_attr, attr);
+
+	return a->store(container_of(kobj, struct vduse_vq, kobj), buf, count);
+}
+
+static const struct sysfs_ops vduse_vq_sysfs_ops = {
+	.show = vduse_vq_attr_show,
+	.store = vduse_vq_attr_store,
+};
+
+static void vduse_vq_release(struct kobject *kobj)
+{
+	struct vduse_vq *vq = container_of(kobj, struct vduse_vq, kobj);
+
+	free_cpumask_var(vq->irq_affinity);
+	kfree(vq);
+}
+
+static const struct kobj_type vduse_vq_ktype = {
+	.release = vduse_vq_release,
+	.sysfs_ops = &vduse_vq_sysfs_ops,
+	.default_groups = vduse_vq_groups,
+};
+
+static struct vduse_vq *vduse_vq_alloc(struct vduse_dev *dev, u32 index)
+{
+	struct vduse_vq *vq = kzalloc(sizeof(*vq), GFP_KERNEL);
+
+	if (!vq)
+		return NULL;
+	if (!zalloc_cpumask_var(&vq->irq_affinity, GFP_KERNEL)) {
+		kfree(vq);
+		return NULL;
+	}
+	cpumask_setall(vq->irq_affinity);
+	vq->dev = dev;
+	vq->index = index;
+	vq->irq_cpu = VDUSE_IRQ_ANY_CPU;
+	spin_lock_init(&vq->kick_lock);
+	spin_lock_init(&vq->irq_lock);
+	INIT_WORK(&vq->kick_work, vduse_vq_kick_work);
+	INIT_WORK(&vq->irq_work, vduse_vq_irq_work);
+	INIT_WORK(&vq->fail_work, vduse_vq_fail_work);
+	return vq;
+}
+
+int vduse_vq_init_all(struct vduse_dev *dev)
+{
+	u32 i;
+	int ret;
+
+	dev->vqs = kcalloc(dev->vq_num, sizeof(*dev->vqs), GFP_KERNEL);
+	if (!dev->vqs)
+		return -ENOMEM;
+	for (i = 0; i < dev->vq_num; i++) {
+		struct vduse_vq *vq = vduse_vq_alloc(dev, i);
+
+		if (!vq) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		ret = kobject_init_and_add(&vq->kobj,
+					   (struct kobj_type *)&vduse_vq_ktype,
+					   &dev->cdev->kobj, "vq%u", i);
+		if (ret) {
+			kobject_put(&vq->kobj);
+			goto err;
+		}
+		dev->vqs[i] = vq;
+	}
+	return 0;
+err:
+	vduse_vq_put_all(dev);
+	return ret;
+}
+
+void vduse_vq_put_all(struct vduse_dev *dev)
+{
+	u32 i;
+
+	if (!dev->vqs)
+		return;
+	for (i = 0; i < dev->vq_num; i++) {
+		struct vduse_vq *vq = dev->vqs[i];
+
+		if (!vq)
+			continue;
+		cancel_work_sync(&vq->fail_work);
+		cancel_work_sync(&vq->kick_work);
+		cancel_work_sync(&vq->irq_work);
+		kobject_put(&vq->kobj);
+	}
+	kfree(dev->vqs);
+	dev->vqs = NULL;
+}
