@@ -3,14 +3,14 @@
  * The virtio core as a transport (virtio_vdpa) sees it.
  *
  * find_vqs(): 6.11 describes each queue with a struct virtqueue_info
- * (name, callback, ctx); older kernels pass three parallel arrays. A transport
- * writes its function fn in the 6.11 form, follows it with
- * VDK_DEFINE_FIND_VQS_ADAPTER(fn) and sets .find_vqs = VDK_FIND_VQS_OP(fn):
- * on older kernels that is an adapter which builds the info array.
+ * (name, callback, ctx); older kernels pass three parallel arrays. The
+ * transport (one per module) implements vdk_transport_find_vqs() in the 6.11
+ * form and sets .find_vqs = vdk_find_vqs_op: on older kernels an adapter that
+ * builds the info array first.
  *
  * synchronize_cbs(): a config op since 5.19. VDK_SYNCHRONIZE_CBS_OP(fn) (no
  * comma after it) puts it into an ops initializer where the member exists and
- * expands to nothing elsewhere, so fn wants __maybe_unused.
+ * expands to nothing elsewhere (a static fn then wants __maybe_unused).
  *
  * struct virtqueue::num_max (6.0) and vring_create_virtqueue_dma() (6.3, gone
  * again after 6.12): without the latter the ring is mapped through the virtio
@@ -20,9 +20,9 @@
  * it can never be negotiated; vdk_virtio_notification_data() is then false.
  *
  * Differences a transport does not meet, and so no probe: the config_enabled
- * flag (split in 6.12), virtio_reset_device() (5.17), virtio_device_ready(),
- * register_virtio_driver() (a macro from 6.12); the core calls the transport's
- * reset op on every kernel.
+ * flag (split in two later), virtio_reset_device() (5.16), the checks in
+ * virtio_device_ready(), register_virtio_driver() (a macro by 6.12): the core
+ * uses them around the transport's ops, which keep their signatures.
  */
 #ifndef VDK_COMPAT_VIRTIO_H
 #define VDK_COMPAT_VIRTIO_H
@@ -33,9 +33,9 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
-#ifdef HAVE_VIRTQUEUE_INFO
-#define VDK_FIND_VQS_OP(fn) (fn)
-#else
+struct irq_affinity;
+
+#ifndef HAVE_VIRTQUEUE_INFO
 struct vdk_compat_virtqueue_info {
 	const char *name;
 	vq_callback_t *callback;
@@ -43,17 +43,22 @@ struct vdk_compat_virtqueue_info {
 };
 
 #define virtqueue_info vdk_compat_virtqueue_info
+#endif
 
-typedef int vdk_find_vqs_info_fn(struct virtio_device *vdev,
-				 unsigned int nvqs, struct virtqueue *vqs[],
-				 struct virtqueue_info vqs_info[],
-				 struct irq_affinity *desc);
+/* The transport's find_vqs(), in the 6.11 form. */
+int vdk_transport_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
+			   struct virtqueue *vqs[],
+			   struct virtqueue_info vqs_info[],
+			   struct irq_affinity *desc);
 
-static inline int
-vdk_compat_find_vqs_arrays(vdk_find_vqs_info_fn *fn, struct virtio_device *vdev,
-			   unsigned int nvqs, struct virtqueue *vqs[],
-			   vq_callback_t *callbacks[], const char * const names[],
-			   const bool *ctx, struct irq_affinity *desc)
+#ifdef HAVE_VIRTQUEUE_INFO
+#define vdk_find_vqs_op vdk_transport_find_vqs
+#else
+static inline int vdk_find_vqs_op(struct virtio_device *vdev, unsigned int nvqs,
+				  struct virtqueue *vqs[],
+				  vq_callback_t *callbacks[],
+				  const char * const names[], const bool *ctx,
+				  struct irq_affinity *desc)
 {
 	struct virtqueue_info *info;
 	unsigned int i;
@@ -67,27 +72,10 @@ vdk_compat_find_vqs_arrays(vdk_find_vqs_info_fn *fn, struct virtio_device *vdev,
 		info[i].callback = callbacks[i];
 		info[i].ctx = ctx ? ctx[i] : false;
 	}
-	ret = fn(vdev, nvqs, vqs, info, desc);
+	ret = vdk_transport_find_vqs(vdev, nvqs, vqs, info, desc);
 	kfree(info);
 	return ret;
 }
-
-#define VDK_FIND_VQS_OP(fn) vdk_compat_find_vqs_##fn
-
-#define VDK_DEFINE_FIND_VQS_ADAPTER(fn)					\
-static int VDK_FIND_VQS_OP(fn)(struct virtio_device *vdev,		\
-			       unsigned int nvqs, struct virtqueue *vqs[], \
-			       vq_callback_t *callbacks[],		\
-			       const char * const names[],		\
-			       const bool *ctx, struct irq_affinity *desc) \
-{									\
-	return vdk_compat_find_vqs_arrays(fn, vdev, nvqs, vqs, callbacks, \
-					  names, ctx, desc);		\
-}
-#endif
-
-#ifndef VDK_DEFINE_FIND_VQS_ADAPTER
-#define VDK_DEFINE_FIND_VQS_ADAPTER(fn)
 #endif
 
 #ifdef HAVE_VIRTIO_SYNCHRONIZE_CBS
