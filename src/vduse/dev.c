@@ -27,6 +27,7 @@
 #include "domain.h"
 #include "vduse.h"
 
+/* vduse_idr, device names, open against destroy */
 DEFINE_MUTEX(vduse_idr_lock);
 static DEFINE_IDR(vduse_idr);
 

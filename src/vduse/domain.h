@@ -40,7 +40,7 @@ struct vduse_iotlb_map {
 };
 
 struct vduse_iotlb {
-	spinlock_t lock;
+	spinlock_t lock;		/* root, count */
 	struct rb_root_cached root;
 	unsigned int count;
 };

@@ -137,7 +137,7 @@ ssize_t vduse_msg_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		    (iocb->ki_flags & IOCB_NOWAIT))
 			return -EAGAIN;
 		ret = wait_event_interruptible_exclusive(dev->msg_readq,
-				!list_empty(&dev->msg_pending));
+							 !list_empty(&dev->msg_pending));
 		if (ret)
 			return ret;
 		spin_lock(&dev->msg_lock);

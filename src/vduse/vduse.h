@@ -34,6 +34,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/sizes.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -48,15 +49,13 @@
 struct vduse_dev;
 struct vduse_domain;
 
-#define VDUSE_MINORS		(1U << MINORBITS)
+#define VDUSE_MINORS		BIT(MINORBITS)
 #define VDUSE_MAX_GROUPS	0xffff
 #define VDUSE_MAX_AS		0xffff
 #define VDUSE_MAX_VQS		0xffff
-#define VDUSE_BOUNCE_DEFAULT	(64UL << 20)
-#define VDUSE_BOUNCE_MIN	(1UL << 20)
-#define VDUSE_BOUNCE_MAX	(1UL << 30)
-/* IOVA space for coherent allocations, above the bounce region */
-#define VDUSE_COHERENT_SIZE	(128UL << 20)
+#define VDUSE_BOUNCE_DEFAULT	SZ_64M
+#define VDUSE_BOUNCE_MIN	SZ_1M
+#define VDUSE_BOUNCE_MAX	SZ_1G
 #define VDUSE_MSG_TIMEOUT	30
 
 /* A request on its way to the daemon; lives on the requester's stack. */
@@ -96,12 +95,12 @@ struct vduse_vq {
 	struct vdpa_vq_state state;
 	bool ready;
 
-	spinlock_t kick_lock;
+	spinlock_t kick_lock;		/* kickfd, kick_pending, ready */
 	struct eventfd_ctx *kickfd;
 	bool kick_pending;
 	struct work_struct kick_work;
 
-	spinlock_t irq_lock;
+	spinlock_t irq_lock;		/* cb */
 	struct vdpa_callback cb;
 	struct work_struct irq_work;
 	int irq_cpu;
@@ -134,7 +133,7 @@ struct vduse_dev {
 	u32 nas;
 	struct vduse_as *as;
 
-	spinlock_t config_lock;
+	spinlock_t config_lock;		/* config, generation */
 	void *config;
 	u32 config_size;
 	u32 generation;
@@ -142,18 +141,18 @@ struct vduse_dev {
 	struct rw_semaphore status_sem;
 	u8 status;
 
-	struct mutex lock;
+	struct mutex lock;		/* connected .. orphan_work */
 	bool connected;
 	bool detaching;
 	bool fenced;
 	struct vduse_vdpa *vdpa;
 	struct delayed_work orphan_work;
 
-	spinlock_t irq_lock;
+	spinlock_t irq_lock;		/* config_cb */
 	struct vdpa_callback config_cb;
 	struct work_struct config_irq_work;
 
-	spinlock_t msg_lock;
+	spinlock_t msg_lock;		/* msg_* lists and ids, broken */
 	struct list_head msg_pending;
 	struct list_head msg_sent;
 	u32 msg_next_id;
@@ -162,7 +161,7 @@ struct vduse_dev {
 	bool broken;
 	unsigned int msg_timeout;
 
-	struct mutex domain_lock;
+	struct mutex domain_lock;	/* as[], bounce_size */
 	unsigned long bounce_size;
 };
 

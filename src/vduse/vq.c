@@ -146,6 +146,11 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 /* A dead daemon's block requests                                     */
 /* ------------------------------------------------------------------ */
 
+static u64 vduse_desc_addr(const struct vring_desc *d)
+{
+	return le64_to_cpu((__force __le64)d->addr);
+}
+
 /* Last writable byte of a descriptor chain (virtio-blk's status byte). */
 struct vduse_chain_end {
 	u64 addr;
@@ -178,9 +183,8 @@ static int vduse_vq_walk_table(struct vduse_domain *domain,
 			sub = kmalloc(len, GFP_KERNEL);
 			if (!sub)
 				return -ENOMEM;
-			ret = vduse_domain_bounce_access(domain,
-					le64_to_cpu((__force __le64)d->addr),
-					sub, len, false);
+			ret = vduse_domain_bounce_access(domain, vduse_desc_addr(d),
+							 sub, len, false);
 			if (!ret)
 				ret = vduse_vq_walk_table(domain, sub,
 							  len / sizeof(*sub), 0,
@@ -189,7 +193,7 @@ static int vduse_vq_walk_table(struct vduse_domain *domain,
 			return ret;
 		}
 		if (flags & VRING_DESC_F_WRITE) {
-			end->addr = le64_to_cpu((__force __le64)d->addr);
+			end->addr = vduse_desc_addr(d);
 			end->len = le32_to_cpu((__force __le32)d->len);
 		}
 		if (!(flags & VRING_DESC_F_NEXT))
@@ -241,6 +245,7 @@ static void vduse_vq_fail_work(struct work_struct *work)
 		goto out;
 
 	avail_idx = le16_to_cpu((__force __le16)READ_ONCE(avail->idx));
+	/* ring entries below avail->idx are valid once we saw the index */
 	smp_rmb();
 	used_idx = le16_to_cpu((__force __le16)READ_ONCE(used->idx));
 	pending = avail_idx - used_idx;
@@ -266,6 +271,7 @@ static void vduse_vq_fail_work(struct work_struct *work)
 		used->ring[slot].len = (__force __virtio32)cpu_to_le32(written);
 	}
 	if (pending) {
+		/* the driver must see the entries before the new used index */
 		smp_wmb();
 		WRITE_ONCE(used->idx,
 			   (__force __virtio16)cpu_to_le16(used_idx + pending));
