@@ -325,6 +325,7 @@ VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 EOF
 	mods="virtio_blk lkdtm"
+	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$GUEST/$s" modules)"; done
 	[ -z "$ours" ] || mods="$mods $(modinfo -F depends "$outdir"/*.ko | tr ',' ' ')"
 	# shellcheck disable=SC2046
