@@ -83,6 +83,9 @@ unpack_one() {
 		[ -f "$p" ] && img=$p && break
 	done
 	[ -n "$img" ] || { echo "no vmlinuz for $kver in $debs"; return 1; }
+	# A bzImage carries "HdrS" at offset 0x202.
+	[ "$(dd if="$img" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] ||
+		{ echo "$img is not a bzImage"; return 1; }
 	mv "$img" "$tmp/vmlinuz"
 	for p in "$tmp/root/boot/config-$kver" "$mods/config"; do
 		[ -f "$p" ] && mv "$p" "$tmp/config" && break
@@ -95,7 +98,7 @@ unpack_one() {
 	[ -s "$tmp/lib/modules/$kver/modules.dep" ] || { echo "depmod produced no modules.dep"; return 1; }
 	for p in $debs; do basename "$p"; done >"$tmp/.vdk-complete"
 	mv "$tmp" "$dir"
-	echo "ready in $((SECONDS - t0))s: $dir ($(du -sh "$dir" | cut -f1), $(find "$dir/lib/modules" -name '*.ko*' | wc -l) modules, $(file -b "$dir/vmlinuz" | cut -c1-50))"
+	echo "ready in $((SECONDS - t0))s: $dir ($(du -sh "$dir" | cut -f1), $(find "$dir/lib/modules" -name '*.ko*' | wc -l) modules)"
 }
 
 # Resolve every release first (apt's cache is not shared safely between

@@ -76,7 +76,12 @@ for tag in $tags; do
 	if [ $mode = sparse ]; then
 		# sparse reports come as warnings or errors from the checker on our
 		# files; the build itself is not -Werror here.
-		if [ $rc = 0 ] && ! grep -qE "^($VDK_TOP/build/[^/]+/)?(src|compat|include|tests)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log"; then
+		# Kbuild turns sparse off with only a warning when it thinks the
+		# checker is unusable: no CHECK line means sparse did not run.
+		if grep -q 'specified, but .* is not available' "$log" ||
+			! grep -q '^  CHECK ' "$log"; then
+			echo "FAIL  $name  (sparse did not run; log: $log)"; fail=$((fail + 1))
+		elif [ $rc = 0 ] && ! grep -qE "^($VDK_TOP/build/[^/]+/)?(src|compat|include|tests)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log"; then
 			echo "PASS  $name"; pass=$((pass + 1))
 		else
 			echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))

@@ -103,6 +103,27 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $pkgs" \
 	--customize-hook='chroot "$1" apt-get clean' \
 	"$suite" "$dir.new" - <<<"$sources" >&2
+# Debian's 7.2 headers call scripts/checker-valid.sh before running sparse
+# (C=1/C=2) but do not ship it, so Kbuild silently skips sparse. Supply one
+# with the same contract: print 1 when the checker runs without error.
+for mk in "$dir.new"/usr/src/linux-headers-*-common/Makefile; do
+	[ -f "$mk" ] || continue
+	cv=$(dirname "$mk")/scripts/checker-valid.sh
+	if grep -q 'checker-valid.sh' "$mk" && [ ! -e "$cv" ]; then
+		cat >"$cv" <<'EOS'
+#!/bin/sh
+# Added by vduse-dkms scripts/mkchroot.sh: Debian's headers lack this script.
+# Usage: checker-valid.sh CHECKER [FLAGS...]; prints 1 if CHECKER works.
+command -v "$1" >/dev/null 2>&1 || { echo 0; exit 0; }
+t=$(mktemp --suffix=.c)
+echo 'static inline int vdk(const int *q) { __typeof_unqual__(*q) v = *q; return v; }' >"$t"
+if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+rm -f "$t"
+EOS
+		chmod +x "$cv"
+		vdk_log "added the missing scripts/checker-valid.sh to $(basename "$(dirname "$mk")")"
+	fi
+done
 echo "$recipe" >"$dir.new/.vdk-recipe"
 mv "$dir.new" "$dir"
 vdk_log "chroot $suite ready ($(du -sh "$dir" | cut -f1))"

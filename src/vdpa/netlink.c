@@ -20,6 +20,7 @@
 #include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/module.h>
+#include <linux/string.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
@@ -54,10 +55,13 @@ struct vdpa_nl_mgmt_handle {
 	char name[VDPA_NL_NAME_MAX + 1];
 };
 
-/* Copy a policy-checked string attribute; false when it is empty. */
+/*
+ * Copy a policy-checked string attribute (it fits); false when it is empty
+ * or starts with a NUL.
+ */
 static bool vdpa_nl_copy_str(char *dst, const struct nlattr *nla, size_t size)
 {
-	return nla_strscpy(dst, nla, size) > 0;
+	return nla_strscpy(dst, nla, size) > 0 && dst[0];
 }
 
 static int vdpa_nl_dev_name(struct genl_info *info, char *name)
@@ -495,6 +499,13 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	err = vdpa_nl_dev_name(info, name);
 	if (err)
 		return err;
+	/* sysfs would turn it into '!', and the name would not be found */
+	if (strchr(name, '/')) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "vDPA device names cannot contain '/'");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VDPA_ATTR_DEV_NAME]);
+		return -EINVAL;
+	}
 	err = vdpa_nl_mgmt_handle(info, &handle);
 	if (err)
 		return err;

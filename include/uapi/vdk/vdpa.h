@@ -7,16 +7,22 @@
  * identical to the kernel's include/uapi/linux/vdpa.h.
  *
  * Attribute 21 changed meaning after 6.1:
- *   6.1:   21 = VDPA_ATTR_VDPA_DEV_SUPPORTED_FEATURES, MAX = 22
- *   6.2+:  21 = VDPA_ATTR_DEV_BLK_CFG_CAPACITY, 21..36 block config, MAX = 37
- * We use the newer meaning. Supported userspace:
- *   - iproute2 6.2 and later (trixie's 6.15 included): everything.
- *   - iproute2 6.1 (bookworm): everything it asks for. It never sends
- *     attribute 21; it only reads it in "vdpa dev config show" of a block
- *     device, where it would print the capacity as "supported_features".
- *     Net devices and "mgmtdev show" / "dev show/add/del" are unaffected.
- *   - iproute2 before 5.15 has no "vdpa" tool.
- *
+ *   6.1:   21 = VDPA_ATTR_VDPA_DEV_SUPPORTED_FEATURES (the device features
+ *          in "config show"), MAX = 22
+ *   6.12:  device features moved to 20 (VDPA_ATTR_DEV_FEATURES);
+ *          21 = VDPA_ATTR_DEV_BLK_CFG_CAPACITY, 21..36 block config,
+ *          MAX = 37
+ * We use the 6.12 meaning. Supported userspace, checked against the
+ * Debian packages:
+ *   - iproute2 6.1 (bookworm): vdpa(8) never sends attribute 21 and never
+ *     reads it (its uapi copy ends at 22), so mgmtdev show, dev show/add/
+ *     del, dev config show and dev vstats show work, with -j too.
+ *   - iproute2 6.15 (trixie): built on the 6.12 numbering; all of the
+ *     above, plus device_features on dev add and dev set mac.
+ *   - Any iproute2 whose uapi copy has the 6.12 numbering. A release
+ *     between the two that read attribute 21 as device features would
+ *     show a block device's capacity there; none is known to us.
+ *   - iproute2 before 5.12 has no vdpa(8).
  * Kept apart from the kernel's uapi/linux/vdpa.h (6.1 headers ship the old
  * numbering): never include both in one file.
  */

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vdk-modules: vduse vdpa virtio_vdpa virtio_blk
+# vdk-project-modules: vduse
+# vdk-timeout: 240
+#
+# Container path (virtio-vdpa): qemu-storage-daemon exports a 64 MiB raw
+# file as a VDUSE block device, `vdpa dev add` binds it to virtio_vdpa, the
+# guest kernel sees /dev/vdX of the right size, fio writes and reads back
+# with crc32c verification, a deterministic 64 MiB pattern is written and
+# read back, and after `vdpa dev del` and a clean daemon exit the backing
+# file holds exactly the bytes the guest wrote. All vdpa modules unload.
+set -u
+# shellcheck source=tests/guest/lib.sh
+. /vdk/lib.sh
+trap cleanup_vdpa EXIT
+
+SIZE=$((64 << 20))
+want_size=$SIZE
+if [ "${VDK_HARNESS_SELFTEST:-0}" = 1 ]; then
+	# Harness self-test: a deliberately wrong expectation must fail.
+	want_size=$((SIZE + (1 << 20)))
+	say "SELF-TEST: expecting a wrong size ($want_size) on purpose"
+fi
+
+load vduse virtio_vdpa virtio_blk
+disk=$VDK_WORK/disk.raw
+must "create the backing file" truncate -s $SIZE "$disk"
+qsd_start vduse0 "$disk" ",queue-size=256"
+[ -d /sys/bus/vdpa/devices/vduse0 ] && tap_not_ok "vduse0 is on the vdpa bus before vdpa dev add"
+must "vdpa dev add" vdpa dev add name vduse0 mgmtdev vduse
+wait_for 20 "a block device on vduse0" quiet compgen -G '/sys/bus/vdpa/devices/vduse0/virtio*/block/vd*'
+blk=$(basename /sys/bus/vdpa/devices/vduse0/virtio*/block/vd*)
+drv=$(basename "$(readlink /sys/bus/vdpa/devices/vduse0/driver)")
+expect "vduse0's driver" "$drv" virtio_vdpa
+wait_for 10 "/dev/$blk" test -b "/dev/$blk"
+expect "size of /dev/$blk" "$(blockdev --getsize64 "/dev/$blk")" "$want_size"
+
+# fio: random writes with crc32c headers, then the verify pass reads every
+# block back (O_DIRECT, so the reads reach the device).
+must "fio write+verify" fio --name=vdk-verify --filename="/dev/$blk" --direct=1 \
+	--ioengine=libaio --iodepth=8 --rw=randwrite --bs=16k --size=16M \
+	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
+	--output="$VDK_WORK/fio.log"
+cat "$VDK_WORK/fio.log"
+grep -q 'err= 0' "$VDK_WORK/fio.log" || tap_not_ok "fio reported an error"
+
+# A deterministic 64 MiB pattern over the whole device; its checksum must
+# come back through the device and, later, from the backing file.
+must "make the pattern" dd if=/dev/urandom of="$VDK_WORK/pattern" bs=1M count=64 status=none
+want=$(sha256sum <"$VDK_WORK/pattern" | cut -d' ' -f1)
+must "write the pattern" dd if="$VDK_WORK/pattern" of="/dev/$blk" bs=1M oflag=direct conv=fsync status=none
+got=$(dd if="/dev/$blk" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1)
+expect "sha256 read back from /dev/$blk" "$got" "$want"
+
+must "vdpa dev del" vdpa dev del vduse0
+wait_for 10 "/dev/$blk to go away" test ! -e "/dev/$blk"
+qsd_stop
+got=$(sha256sum <"$disk" | cut -d' ' -f1)
+expect "sha256 of the backing file" "$got" "$want"
+
+unload virtio_vdpa vduse vdpa
+tap_ok

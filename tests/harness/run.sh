@@ -1,0 +1,428 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh: the guest test harness. Boots each matrix kernel under QEMU (one
+# boot per kernel) and runs the scenarios of tests/guest/ with the kernel's
+# own vDPA/VDUSE modules (in-tree set) and with ours (project set).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../../scripts/lib/kernels.sh"
+. "$HERE/splat.sh"
+
+usage() {
+	cat <<EOF
+Usage: ${0##*/} [--kernels "TAG..."] [--selftest] [--timeout SECONDS] [--kvm auto|on|off]
+
+Boot each kernel of tests/kernels.conf (default: all; or \$KERNELS) under
+qemu-system-x86_64 (TCG unless a probe shows KVM works; 2 vCPUs, 3 GiB, no
+network) with the cached trixie rootfs (scripts/mkrootfs.sh) plus a per-run
+cpio holding tests/guest/ (init, scenarios), the kernel's module subset and
+our modules from build/<KVER>/out/ (make matrix). Module sets, in one boot:
+  in-tree   the kernel's own vdpa, virtio_vdpa, vhost_vdpa, vduse
+  project   ours, from build/<KVER>/out/*.ko (in /lib/modules/KVER/updates/vdk)
+A scenario whose modules a set lacks is a SKIP with the reason.
+
+Output: one line per result,
+  PASS|FAIL|SKIP guest/<tag>/<set>/<scenario>   [  (reason or log)]
+  PASS|FAIL guest/<tag>/boot                     the guest ran its plan to the end
+  PASS|FAIL guest/<tag>/kernel-log               the splat detector (WARNING:, BUG:,
+                                                 Oops, lockdep, hung task, ...)
+then a kernel x set x scenario table and "N passed, N failed, N skipped".
+Exit status 0 iff nothing failed. Logs: build/harness/<KVER>/ (console.log,
+tap.log). Progress goes to stderr.
+
+  --kernels TAGS   kernels to boot (tags of tests/kernels.conf)
+  --selftest       show the harness can fail (also VDK_HARNESS_SELFTEST=1):
+                   the container scenario expects a wrong size and the guest
+                   raises a kernel report (lkdtm WARN, else a hung task on a
+                   stalled VDUSE disk, else a WARNING: line via /dev/kmsg);
+                   both must come out as FAIL
+  --timeout S      hard limit per guest (default \$VDK_GUEST_TIMEOUT or 600)
+  --kvm MODE       auto (default, \$VDK_KVM): probe KVM once per host boot
+                   with a hard timeout and use it only if the probe boots;
+                   on / off force it
+  -h, --help       this text
+EOF
+}
+
+tags=${KERNELS:-}
+selftest=${VDK_HARNESS_SELFTEST:-0}
+guest_timeout=${VDK_GUEST_TIMEOUT:-600}
+kvm_mode=${VDK_KVM:-auto}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--kernels) tags=$2; shift 2 ;;
+	--kernels=*) tags=${1#*=}; shift ;;
+	--selftest) selftest=1; shift ;;
+	--timeout) guest_timeout=$2; shift 2 ;;
+	--kvm) kvm_mode=$2; shift 2 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+tags=${tags:-$(vdk_tags)}
+tags=$(echo "$tags" | xargs)
+for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
+
+GUEST=$VDK_TOP/tests/guest
+OUT=$VDK_TOP/build/harness
+mkdir -p "$OUT"
+results=$OUT/results.txt
+: >"$results"
+
+result() { # STATUS NAME [DETAIL]
+	local line
+	line=$(printf '%-4s %s' "$1" "$2")
+	[ -z "${3:-}" ] || line="$line  ($3)"
+	echo "$line"
+	echo "$line" >>"$results"
+}
+
+finish() {
+	local p f s
+	p=$(grep -c '^PASS ' "$results" || true)
+	f=$(grep -c '^FAIL ' "$results" || true)
+	s=$(grep -c '^SKIP ' "$results" || true)
+	print_table
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" = 0 ]
+}
+
+# ---------------------------------------------------------------- scenarios
+# Header fields of a scenario: "# vdk-KEY: value".
+scen_field() {
+	sed -nE "s/^# vdk-$2: *//p" "$1" | head -n 1
+}
+scenario_files() {
+	(cd "$GUEST" && ls [0-9][0-9]-*.sh)
+}
+scen_name() {
+	local n=${1#[0-9][0-9]-}
+	echo "${n%.sh}"
+}
+
+# ---------------------------------------------------------------- table
+declare -A cell bootinfo
+print_table() {
+	local tag set s hdr row
+	echo
+	hdr=$(printf '%-12s %-8s' kernel set)
+	for s in $(scenario_files); do hdr="$hdr $(printf '%-10s' "$(scen_name "$s")")"; done
+	echo "$hdr"
+	for tag in $tags; do
+		for set in in-tree project; do
+			row=$(printf '%-12s %-8s' "$tag" "$set")
+			for s in $(scenario_files); do
+				row="$row $(printf '%-10s' "${cell[$tag/$set/$(scen_name "$s")]:--}")"
+			done
+			echo "$row"
+		done
+	done
+	echo
+	printf '%-12s %-24s %-5s %-5s %-10s %s\n' kernel release accel boot kernel-log "guest seconds (boot to /init, total)"
+	for tag in $tags; do
+		printf '%s\n' "${bootinfo[$tag]:-$(printf '%-12s %s' "$tag" '(not booted)')}"
+	done
+	echo
+}
+
+# ---------------------------------------------------------------- prepare
+t_all=$SECONDS
+command -v qemu-system-x86_64 >/dev/null || {
+	result FAIL guest/setup "qemu-system-x86_64 is missing: apt-get install qemu-system-x86"
+	finish; exit 1
+}
+
+# Kernels download (in the background) while the rootfs builds.
+fetch_log=$OUT/fetch.log
+vdk_log "harness: fetching kernels ($tags) and building the rootfs"
+# shellcheck disable=SC2086
+"$VDK_TOP/scripts/fetch-kernel.sh" $tags >"$fetch_log" 2>&1 &
+fetch_pid=$!
+rootfs=
+if rootfs=$("$VDK_TOP/scripts/mkrootfs.sh"); then
+	vdk_log "harness: rootfs $rootfs ($(du -h "$rootfs" | cut -f1))"
+else
+	wait $fetch_pid || true
+	result FAIL guest/rootfs "scripts/mkrootfs.sh failed, see the lines above"
+	finish; exit 1
+fi
+fetch_ok=1
+wait $fetch_pid || fetch_ok=0
+sed 's/^/  fetch: /' "$fetch_log" | grep -v '^  fetch: \(==\|usr/\|boot/\)' >&2 || true
+vdk_log "harness: kernels and rootfs ready ($((SECONDS - t_all))s)"
+
+# ---------------------------------------------------------------- KVM
+kvm_verdict() {
+	local boot_id cache k img log pid ok=no
+	[ -w /dev/kvm ] || { echo no; return; }
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	cache=$VDK_CACHE/kvm-verdict
+	if [ -f "$cache" ] && [ "$(cut -d' ' -f1 "$cache")" = "$boot_id" ]; then
+		cut -d' ' -f2 "$cache"
+		return
+	fi
+	img=
+	for k in $tags; do
+		k=$(cat "$VDK_KERNELS_DIR/resolved/$k" 2>/dev/null) || continue
+		[ -f "$VDK_KERNELS_DIR/$k/vmlinuz" ] && img=$VDK_KERNELS_DIR/$k/vmlinuz && break
+	done
+	[ -n "$img" ] || { echo no; return; }
+	log=$OUT/kvm-probe.log
+	vdk_log "harness: probing KVM (a 20 s hard limit; KVM is known to hang on some hosts)"
+	# No initrd: the kernel gets as far as mounting a root it does not have.
+	qemu-system-x86_64 -machine accel=kvm -cpu host -m 512M -nodefaults \
+		-no-user-config -display none -no-reboot -kernel "$img" \
+		-append "console=ttyS0 panic=-1" -serial "file:$log" </dev/null >"$log.qemu" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -q 'Unable to mount root\|Kernel panic' "$log" 2>/dev/null && { ok=yes; break; }
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $pid 2>/dev/null || true
+	# A process stuck in the kernel may not die: do not wait for it forever.
+	for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $pid 2>/dev/null; then
+		vdk_log "harness: the KVM probe (pid $pid) does not die; leaving it"
+		ok=no
+	else
+		wait $pid 2>/dev/null || true
+	fi
+	echo "$boot_id $ok" >"$cache"
+	vdk_log "harness: KVM probe: $([ $ok = yes ] && echo "booted, using KVM" || echo "did not boot ($(tail -n 1 "$log.qemu" 2>/dev/null)), using TCG"); verdict cached for this host boot in $cache"
+	echo $ok
+}
+case $kvm_mode in
+on) accel=kvm ;;
+off) accel=tcg ;;
+*) if [ "$(kvm_verdict)" = yes ]; then accel=kvm; else accel=tcg; fi ;;
+esac
+if [ $accel = kvm ]; then
+	qemu_accel=(-machine accel=kvm -cpu host)
+else
+	qemu_accel=(-machine accel=tcg -cpu max)
+fi
+vdk_log "harness: accelerator $accel"
+
+# ---------------------------------------------------------------- per kernel
+# The initramfs module subset: the dependency closure of NAMES in the
+# kernel's tree, computed with the host's modprobe on that tree, plus its
+# depmod data.
+stage_modules() { # KVER STAGE NAMES...
+	local kver=$1 stage=$2 kroot m rel
+	shift 2
+	kroot=$VDK_KERNELS_DIR/$kver
+	mkdir -p "$stage/usr/lib/modules/$kver"
+	for m in "$@"; do
+		modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null || true
+	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r m; do
+		rel=${m#"$kroot/lib/modules/$kver/"}
+		mkdir -p "$stage/usr/lib/modules/$kver/$(dirname "$rel")"
+		cp "$m" "$stage/usr/lib/modules/$kver/$rel"
+	done
+	for m in modules.order modules.builtin modules.builtin.modinfo; do
+		[ ! -f "$kroot/lib/modules/$kver/$m" ] || cp "$kroot/lib/modules/$kver/$m" "$stage/usr/lib/modules/$kver/"
+	done
+	depmod -b "$stage/usr" "$kver" 2>/dev/null
+}
+
+intree_has() { # KVER MODULE
+	grep -qE "(^|/)$2\.ko(\.[a-z]+)?:" "$VDK_KERNELS_DIR/$1/lib/modules/$1/modules.dep"
+}
+
+run_kernel() {
+	local tag=$1 kver kdir run outdir s name mods pmods m reason set plan ours
+	local intree_ok project_ok stage t0 status tap log rc qpid elapsed
+	local splats first nsplat done_ok boot_at n
+	kver=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
+	if [ -z "$kver" ] || ! vdk_kernel_ready "$kver"; then
+		for s in $(scenario_files); do
+			for set in in-tree project; do
+				result FAIL "guest/$tag/$set/$(scen_name "$s")" "kernel not fetched, see $fetch_log"
+				cell[$tag/$set/$(scen_name "$s")]=FAIL
+			done
+		done
+		return
+	fi
+	kdir=$VDK_KERNELS_DIR/$kver
+	run=$OUT/$kver
+	rm -rf "$run"
+	mkdir -p "$run"
+	outdir=$VDK_TOP/build/$kver/out
+
+	# Which module sets exist for this kernel.
+	intree_ok=
+	intree_has "$kver" vdpa || intree_ok="CONFIG_VDPA is not set in $kver: no in-tree vDPA bus or VDUSE"
+	project_ok=
+	ours=
+	if [ -d "$outdir" ]; then
+		ours=$(find "$outdir" -maxdepth 1 -name '*.ko' -printf '%f\n' | sed 's/\.ko$//' | sort | xargs)
+	fi
+	[ -n "$ours" ] || project_ok="no modules in build/$kver/out/: run make matrix"
+
+	# The plan: what the guest runs; the rest is skipped here.
+	plan=
+	for s in $(scenario_files); do
+		name=$(scen_name "$s")
+		mods=$(scen_field "$GUEST/$s" modules)
+		pmods=$(scen_field "$GUEST/$s" project-modules)
+		for set in in-tree project; do
+			reason=
+			if [ $set = in-tree ]; then
+				reason=$intree_ok
+				for m in $mods; do
+					[ -n "$reason" ] && break
+					intree_has "$kver" "$m" || reason="$kver has no in-tree $m.ko"
+				done
+			else
+				reason=$project_ok
+				for m in $pmods; do
+					[ -n "$reason" ] && break
+					case " $ours " in *" $m "*) continue ;; esac
+					if intree_has "$kver" "$m" && [ "$m" != vduse ]; then
+						reason="$kver has an in-tree $m; the project builds no $m.ko for it"
+					else
+						reason="build/$kver/out/ has no $m.ko (not written yet)"
+					fi
+				done
+				for m in $mods; do
+					[ -n "$reason" ] && break
+					case " $ours " in *" $m "*) continue ;; esac
+					intree_has "$kver" "$m" || reason="neither build/$kver/out/ nor the kernel has $m.ko"
+				done
+			fi
+			if [ -n "$reason" ]; then
+				result SKIP "guest/$tag/$set/$name" "$reason"
+				cell[$tag/$set/$name]=SKIP
+			else
+				plan="$plan$set $s $(scen_field "$GUEST/$s" timeout)
+"
+			fi
+		done
+	done
+	# in-tree entries first, then project (one boot, clean order).
+	plan=$(printf '%s' "$plan" | grep '^in-tree ' || true; printf '%s' "$plan" | grep '^project ' || true)
+	if [ -z "$plan" ] && [ "$selftest" != 1 ]; then
+		vdk_log "guest $tag: nothing to run, not booting"
+		bootinfo[$tag]=$(printf '%-12s %-24s %-5s %-5s %-10s %s' "$tag" "$kver" - - - "not booted: nothing to run")
+		return
+	fi
+
+	# The per-run cpio.
+	t0=$SECONDS
+	stage=$run/stage
+	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project"
+	cp "$GUEST/init" "$stage/init"
+	cp "$GUEST/lib.sh" "$GUEST/selftest-splat.sh" "$stage/vdk/"
+	for s in $(scenario_files); do cp "$GUEST/$s" "$stage/vdk/scenarios/"; done
+	echo "$plan" >"$stage/vdk/plan"
+	[ -z "$ours" ] || cp "$outdir"/*.ko "$stage/vdk/project/"
+	cat >"$stage/vdk/config" <<EOF
+VDK_TAG='$tag'
+VDK_KVER='$kver'
+VDK_PROJECT_MODS='$ours'
+VDK_HARNESS_SELFTEST='$selftest'
+EOF
+	mods="virtio_blk lkdtm"
+	[ "$selftest" != 1 ] || mods="$mods loop ext4"
+	for s in $(scenario_files); do mods="$mods $(scen_field "$GUEST/$s" modules)"; done
+	[ -z "$ours" ] || mods="$mods $(modinfo -F depends "$outdir"/*.ko | tr ',' ' ')"
+	# shellcheck disable=SC2046
+	stage_modules "$kver" "$stage" $(echo "$mods" | tr ' ' '\n' | sort -u)
+	chmod 755 "$stage/init"
+	(cd "$stage" && find . -mindepth 1 ! -path ./usr ! -path ./usr/lib | LC_ALL=C sort |
+		cpio -o -H newc --quiet -R 0:0) >"$run/extra.cpio"
+	cat "$rootfs" "$run/extra.cpio" >"$run/initrd.cpio"
+	vdk_log "guest $tag: initramfs ready ($(du -h "$run/initrd.cpio" | cut -f1), $(find "$stage/usr/lib/modules" -name '*.ko*' | wc -l) kernel modules, project: ${ours:-none}) in $((SECONDS - t0))s"
+
+	# Boot.
+	log=$run/console.log
+	tap=$run/tap.log
+	: >"$log"
+	: >"$tap"
+	vdk_log "guest $tag: booting $kver ($accel, hard limit ${guest_timeout}s); console $log"
+	t0=$SECONDS
+	qemu-system-x86_64 "${qemu_accel[@]}" -smp 2 -m 3G -nodefaults -no-user-config \
+		-nographic -monitor none -no-reboot \
+		-kernel "$kdir/vmlinuz" -initrd "$run/initrd.cpio" \
+		-append "console=ttyS0,115200 rdinit=/init panic=-1 printk.time=1 mitigations=off" \
+		-serial "file:$log" -serial "file:$tap" </dev/null >"$run/qemu.log" 2>&1 &
+	qpid=$!
+	boot_at=
+	status=ended
+	while kill -0 $qpid 2>/dev/null; do
+		if [ -z "$boot_at" ] && grep -q '^VDK-BOOTED' "$tap" 2>/dev/null; then
+			boot_at=$((SECONDS - t0))
+			vdk_log "guest $tag: /init is up after ${boot_at}s"
+		fi
+		if [ $((SECONDS - t0)) -ge "$guest_timeout" ]; then
+			status=timeout
+			kill -KILL $qpid 2>/dev/null || true
+			break
+		fi
+		sleep 0.5
+	done
+	rc=0
+	wait $qpid 2>/dev/null || rc=$?
+	elapsed=$((SECONDS - t0))
+	[ -n "$boot_at" ] || ! grep -q '^VDK-BOOTED' "$tap" || boot_at='?'
+	vdk_log "guest $tag: guest ended after ${elapsed}s ($status, qemu status $rc)"
+	tr -d '\r' <"$tap" >"$tap.clean"
+	grep '^# time ' "$tap.clean" | sed "s/^# time /  guest $tag: scenario time /" >&2 || true
+
+	# Scenario results from the TAP port.
+	n=0
+	while read -r set s _; do
+		[ -n "$set" ] || continue
+		n=$((n + 1))
+		name=$(scen_name "$s")
+		local line why
+		line=$(grep -E "^(not )?ok $n - " "$tap.clean" | head -n 1 || true)
+		case $line in
+		"ok $n - "*"# SKIP"*)
+			result SKIP "guest/$tag/$set/$name" "${line#*# SKIP }"
+			cell[$tag/$set/$name]=SKIP ;;
+		"ok $n - "*)
+			result PASS "guest/$tag/$set/$name"
+			cell[$tag/$set/$name]=PASS ;;
+		"not ok $n - "*)
+			why=$(grep -B1 -E "^not ok $n - " "$tap.clean" | sed -n 's/^# reason: //p' | head -n 1)
+			result FAIL "guest/$tag/$set/$name" "${why:-failed}; log $log"
+			cell[$tag/$set/$name]=FAIL ;;
+		*)
+			result FAIL "guest/$tag/$set/$name" "no result: the guest $([ $status = timeout ] && echo "was killed after ${guest_timeout}s" || echo "stopped early"); log $log"
+			cell[$tag/$set/$name]=FAIL ;;
+		esac
+	done <<<"$plan"
+
+	done_ok=FAIL
+	if grep -q '^VDK-DONE' "$tap.clean"; then
+		done_ok=PASS
+		result PASS "guest/$tag/boot"
+	elif [ $status = timeout ]; then
+		result FAIL "guest/$tag/boot" "hung: killed after ${guest_timeout}s; log $log"
+	else
+		result FAIL "guest/$tag/boot" "the guest stopped before the end of its plan (qemu status $rc, $(tail -n 1 "$run/qemu.log" 2>/dev/null)); log $log"
+	fi
+
+	splats=$(vdk_splats "$log" || true)
+	if [ -n "$splats" ]; then
+		nsplat=$(echo "$splats" | wc -l)
+		first=$(echo "$splats" | head -n 1 | sed -E 's/^\[ *[0-9.]+\] //')
+		result FAIL "guest/$tag/kernel-log" "$nsplat kernel problem line(s), first: \"$first\"; log $log"
+		echo "$splats" | head -n 10 | sed 's/^/      /'
+		bootinfo[$tag]=$(printf '%-12s %-24s %-5s %-5s %-10s %s' "$tag" "$kver" "$accel" "$done_ok" FAIL "${boot_at:-never}, ${elapsed}s")
+	else
+		result PASS "guest/$tag/kernel-log"
+		bootinfo[$tag]=$(printf '%-12s %-24s %-5s %-5s %-10s %s' "$tag" "$kver" "$accel" "$done_ok" PASS "${boot_at:-never}, ${elapsed}s")
+	fi
+	rm -rf "$stage" "$run/initrd.cpio"
+}
+
+[ $fetch_ok = 1 ] || vdk_log "harness: some kernels could not be fetched, see $fetch_log"
+for tag in $tags; do
+	run_kernel "$tag"
+done
+vdk_log "harness: done in $((SECONDS - t_all))s"
+finish
