@@ -139,9 +139,11 @@ static long vduse_ctl_destroy(void __user *argp)
 		return -EFAULT;
 	if (strnlen(name, sizeof(name)) == sizeof(name))
 		return -EINVAL;
+	ret = -EINVAL;
 	mutex_lock(&vduse_idr_lock);
 	dev = vduse_dev_find(name);
-	ret = dev ? vduse_dev_destroy(dev) : -EINVAL;
+	if (dev)
+		ret = vduse_dev_destroy(dev);
 	mutex_unlock(&vduse_idr_lock);
 	return ret;
 }

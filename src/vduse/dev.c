@@ -411,33 +411,18 @@ static long vduse_dev_ioctl(struct file *file, unsigned int cmd,
 
 #ifdef CONFIG_COMPAT
 #ifdef CONFIG_COMPAT_FOR_U64_ALIGNMENT
-/* i386 aligns u64 to 4 bytes: two structs end with less tail padding. */
-struct vduse_compat_iotlb_entry {
-	compat_u64 offset;
-	compat_u64 start;
-	compat_u64 last;
-	__u8 perm;
-	__u8 padding[3];
-};
-
-struct vduse_compat_vq_info {
-	__u32 index;
-	__u32 num;
-	compat_u64 desc_addr;
-	compat_u64 driver_addr;
-	compat_u64 device_addr;
-	union {
-		struct vduse_vq_state_split split;
-		struct vduse_vq_state_packed packed;
-	};
-	__u8 ready;
-	__u8 padding[3];
-};
-
-#define VDUSE_COMPAT_IOTLB_GET_FD \
-	_IOWR(VDUSE_BASE, 0x10, struct vduse_compat_iotlb_entry)
-#define VDUSE_COMPAT_VQ_GET_INFO \
-	_IOWR(VDUSE_BASE, 0x15, struct vduse_compat_vq_info)
+/*
+ * i386 aligns u64 to 4 bytes, so two structs lose their tail padding there:
+ * the same leading members, a smaller size, so another ioctl number.
+ */
+#define VDUSE_COMPAT_SIZE(type, last) ALIGN(offsetofend(type, last), 4)
+#define VDUSE_COMPAT_IOWR(nr, size) \
+	_IOC(_IOC_READ | _IOC_WRITE, VDUSE_BASE, (nr), (size))
+#define VDUSE_COMPAT_ENTRY_SIZE \
+	VDUSE_COMPAT_SIZE(struct vduse_iotlb_entry, perm)
+#define VDUSE_COMPAT_INFO_SIZE VDUSE_COMPAT_SIZE(struct vduse_vq_info, ready)
+#define VDUSE_COMPAT_IOTLB_GET_FD VDUSE_COMPAT_IOWR(0x10, VDUSE_COMPAT_ENTRY_SIZE)
+#define VDUSE_COMPAT_VQ_GET_INFO VDUSE_COMPAT_IOWR(0x15, VDUSE_COMPAT_INFO_SIZE)
 #endif
 
 static long vduse_dev_compat_ioctl(struct file *file, unsigned int cmd,
@@ -452,7 +437,7 @@ static long vduse_dev_compat_ioctl(struct file *file, unsigned int cmd,
 			return -EPERM;
 		if (cmd == VDUSE_COMPAT_VQ_GET_INFO)
 			return vduse_ioctl_vq_info(dev, argp,
-					sizeof(struct vduse_compat_vq_info));
+						   VDUSE_COMPAT_INFO_SIZE);
 		/* same leading members: the v2 path with the compat size */
 		return vduse_ioctl_get_fd(dev, cmd, argp);
 	}

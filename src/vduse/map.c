@@ -22,6 +22,24 @@ static struct vduse_domain *vduse_map_domain(struct vduse_vq_group *group)
 	return group->dev->as[group->asid].domain;
 }
 
+/*
+ * Enter a group's address space: the domain (or NULL) with group->lock held
+ * for reading; leave it again with vduse_map_leave().
+ */
+static struct vduse_domain *vduse_map_enter(struct vduse_vq_group *group)
+{
+	if (!group)
+		return NULL;
+	read_lock(&group->lock);
+	return vduse_map_domain(group);
+}
+
+static void vduse_map_leave(struct vduse_vq_group *group)
+{
+	if (group)
+		read_unlock(&group->lock);
+}
+
 #ifdef HAVE_VIRTIO_MAP_OPS
 
 static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
@@ -29,17 +47,13 @@ static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
 				 enum dma_data_direction dir,
 				 unsigned long attrs)
 {
-	struct vduse_domain *domain;
-	dma_addr_t iova = DMA_MAPPING_ERROR;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
+	phys_addr_t pa = page_to_phys(page) + offset;
+	dma_addr_t iova;
 
-	if (!map.group)
-		return DMA_MAPPING_ERROR;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
-	if (domain)
-		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
-					size, dir, attrs);
-	read_unlock(&map.group->lock);
+	iova = domain ? vduse_domain_map(domain, pa, size, dir, attrs) :
+			DMA_MAPPING_ERROR;
+	vduse_map_leave(map.group);
 	return iova;
 }
 
@@ -47,90 +61,70 @@ static void vduse_unmap_page(union virtio_map map, dma_addr_t iova,
 			     size_t size, enum dma_data_direction dir,
 			     unsigned long attrs)
 {
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
 
-	if (!map.group)
-		return;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
 	if (domain)
 		vduse_domain_unmap(domain, iova, size, dir, attrs);
-	read_unlock(&map.group->lock);
-}
-
-static void vduse_map_sync(union virtio_map map, dma_addr_t iova, size_t size,
-			   enum dma_data_direction dir, bool to_dev)
-{
-	struct vduse_domain *domain;
-
-	if (!map.group)
-		return;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
-	if (domain)
-		vduse_domain_sync(domain, iova, size, dir, to_dev);
-	read_unlock(&map.group->lock);
+	vduse_map_leave(map.group);
 }
 
 static void vduse_sync_for_cpu(union virtio_map map, dma_addr_t iova,
 			       size_t size, enum dma_data_direction dir)
 {
-	vduse_map_sync(map, iova, size, dir, false);
+	struct vduse_domain *domain = vduse_map_enter(map.group);
+
+	if (domain)
+		vduse_domain_sync(domain, iova, size, dir, false);
+	vduse_map_leave(map.group);
 }
 
 static void vduse_sync_for_device(union virtio_map map, dma_addr_t iova,
 				  size_t size, enum dma_data_direction dir)
 {
-	vduse_map_sync(map, iova, size, dir, true);
+	struct vduse_domain *domain = vduse_map_enter(map.group);
+
+	if (domain)
+		vduse_domain_sync(domain, iova, size, dir, true);
+	vduse_map_leave(map.group);
+}
+
+/* Under a spinning lock: the allocation must not sleep. */
+static gfp_t vduse_map_gfp(gfp_t gfp)
+{
+	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN;
 }
 
 static void *vduse_map_alloc(union virtio_map map, size_t size,
 			     dma_addr_t *iova, gfp_t gfp)
 {
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
 	void *va = NULL;
 
 	*iova = DMA_MAPPING_ERROR;
-	if (!map.group)
-		return NULL;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
-	/* under a spinning lock: the allocation must not sleep */
 	if (domain)
 		va = vduse_domain_alloc_coherent(domain, size, iova,
-						 (gfp & ~__GFP_DIRECT_RECLAIM) |
-						 __GFP_NOWARN);
-	read_unlock(&map.group->lock);
+						 vduse_map_gfp(gfp));
+	vduse_map_leave(map.group);
 	return va;
 }
 
 static void vduse_map_free(union virtio_map map, size_t size, void *vaddr,
 			   dma_addr_t iova, unsigned long attrs)
 {
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
 
-	if (!map.group)
-		return;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
 	if (domain)
 		vduse_domain_free_coherent(domain, size, vaddr, iova);
-	read_unlock(&map.group->lock);
+	vduse_map_leave(map.group);
 }
 
 static bool vduse_map_need_sync(union virtio_map map, dma_addr_t iova)
 {
-	struct vduse_domain *domain;
-	bool ret = false;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
+	bool bounced = domain && iova < domain->bounce_size;
 
-	if (!map.group)
-		return false;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
-	if (domain)
-		ret = iova < domain->bounce_size;
-	read_unlock(&map.group->lock);
-	return ret;
+	vduse_map_leave(map.group);
+	return bounced;
 }
 
 static int vduse_map_mapping_error(union virtio_map map, dma_addr_t iova)
@@ -140,17 +134,11 @@ static int vduse_map_mapping_error(union virtio_map map, dma_addr_t iova)
 
 static size_t vduse_map_max_size(union virtio_map map)
 {
-	struct vduse_domain *domain;
-	size_t ret = 0;
+	struct vduse_domain *domain = vduse_map_enter(map.group);
+	size_t max = domain ? domain->bounce_size : 0;
 
-	if (!map.group)
-		return 0;
-	read_lock(&map.group->lock);
-	domain = vduse_map_domain(map.group);
-	if (domain)
-		ret = domain->bounce_size;
-	read_unlock(&map.group->lock);
-	return ret;
+	vduse_map_leave(map.group);
+	return max;
 }
 
 const struct virtio_map_ops vduse_virtio_map_ops = {
@@ -182,6 +170,7 @@ int vduse_map_attach(struct vduse_vdpa *vdev)
 
 #else /* dma_map_ops on the vDPA device */
 
+/* Up to 6.12 virtio_vdpa maps all queues through group 0's address space. */
 static struct vduse_vq_group *vduse_dma_group(struct device *d)
 {
 	return &vduse_vdpa_to_dev(dev_to_vdpa(d))->groups[0];
@@ -193,15 +182,13 @@ static dma_addr_t vduse_dma_map_page(struct device *d, struct page *page,
 				     unsigned long attrs)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(group);
 	dma_addr_t iova = DMA_MAPPING_ERROR;
 
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
 	if (domain)
 		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
 					size, dir, attrs);
-	read_unlock(&group->lock);
+	vduse_map_leave(group);
 	return iova;
 }
 
@@ -210,26 +197,22 @@ static void vduse_dma_unmap_page(struct device *d, dma_addr_t iova,
 				 unsigned long attrs)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(group);
 
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
 	if (domain)
 		vduse_domain_unmap(domain, iova, size, dir, attrs);
-	read_unlock(&group->lock);
+	vduse_map_leave(group);
 }
 
 static void vduse_dma_sync(struct device *d, dma_addr_t iova, size_t size,
 			   enum dma_data_direction dir, bool to_dev)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(group);
 
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
 	if (domain)
 		vduse_domain_sync(domain, iova, size, dir, to_dev);
-	read_unlock(&group->lock);
+	vduse_map_leave(group);
 }
 
 static void vduse_dma_sync_for_cpu(struct device *d, dma_addr_t iova,
@@ -248,17 +231,16 @@ static void *vduse_dma_alloc(struct device *d, size_t size, dma_addr_t *iova,
 			     gfp_t gfp, unsigned long attrs)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(group);
 	void *va = NULL;
 
 	*iova = DMA_MAPPING_ERROR;
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
+	/* under a spinning lock: the allocation must not sleep */
 	if (domain)
 		va = vduse_domain_alloc_coherent(domain, size, iova,
 						 (gfp & ~__GFP_DIRECT_RECLAIM) |
 						 __GFP_NOWARN);
-	read_unlock(&group->lock);
+	vduse_map_leave(group);
 	return va;
 }
 
@@ -266,27 +248,21 @@ static void vduse_dma_free(struct device *d, size_t size, void *vaddr,
 			   dma_addr_t iova, unsigned long attrs)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
+	struct vduse_domain *domain = vduse_map_enter(group);
 
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
 	if (domain)
 		vduse_domain_free_coherent(domain, size, vaddr, iova);
-	read_unlock(&group->lock);
+	vduse_map_leave(group);
 }
 
 static size_t vduse_dma_max_size(struct device *d)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
-	struct vduse_domain *domain;
-	size_t ret = 0;
+	struct vduse_domain *domain = vduse_map_enter(group);
+	size_t max = domain ? domain->bounce_size : 0;
 
-	read_lock(&group->lock);
-	domain = vduse_map_domain(group);
-	if (domain)
-		ret = domain->bounce_size;
-	read_unlock(&group->lock);
-	return ret;
+	vduse_map_leave(group);
+	return max;
 }
 
 static const struct dma_map_ops vduse_dma_ops = {

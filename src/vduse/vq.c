@@ -327,26 +327,38 @@ void vduse_vq_reset(struct vduse_vq *vq)
 /* sysfs: /sys/class/vduse/$NAME/vq$N/irq_cb_affinity                 */
 /* ------------------------------------------------------------------ */
 
-struct vduse_vq_attr {
-	struct attribute attr;
-	ssize_t (*show)(struct vduse_vq *vq, char *buf);
-	ssize_t (*store)(struct vduse_vq *vq, const char *buf, size_t count);
+/* The one attribute of a queue directory, so no per-attribute dispatch. */
+static struct attribute vduse_vq_affinity_attr = {
+	.name = "irq_cb_affinity",
+	.mode = 0644,
 };
 
-static ssize_t irq_cb_affinity_show(struct vduse_vq *vq, char *buf)
+static struct attribute *vduse_vq_attrs[] = {
+	&vduse_vq_affinity_attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vduse_vq);
+
+static ssize_t vduse_vq_sysfs_show(struct kobject *kobj,
+				   struct attribute *attr, char *buf)
 {
+	struct vduse_vq *vq = container_of(kobj, struct vduse_vq, kobj);
+
 	return sysfs_emit(buf, "%*pb\n", cpumask_pr_args(vq->irq_affinity));
 }
 
-static ssize_t irq_cb_affinity_store(struct vduse_vq *vq, const char *buf,
-				     size_t count)
+static ssize_t vduse_vq_sysfs_store(struct kobject *kobj,
+				    struct attribute *attr, const char *buf,
+				    size_t count)
 {
+	struct vduse_vq *vq = container_of(kobj, struct vduse_vq, kobj);
 	cpumask_var_t mask;
-	int ret;
+	ssize_t ret;
 
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
 	ret = cpumask_parse(buf, mask);
+	/* interrupts need at least one CPU that can run them */
 	if (!ret && !cpumask_intersects(mask, cpu_online_mask))
 		ret = -EINVAL;
 	if (!ret) {
@@ -357,34 +369,9 @@ static ssize_t irq_cb_affinity_store(struct vduse_vq *vq, const char *buf,
 	return ret;
 }
 
-static struct vduse_vq_attr vduse_vq_attr_affinity = __ATTR_RW(irq_cb_affinity);
-
-static struct attribute *vduse_vq_attrs[] = {
-	&vduse_vq_attr_affinity.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(vduse_vq);
-
-static ssize_t vduse_vq_attr_show(struct kobject *kobj, struct attribute *attr,
-				  char *buf)
-{
-	struct vduse_vq_attr *a = container_of(attr, struct vduse_vq_attr, attr);
-
-	return a->show(container_of(kobj, struct vduse_vq, kobj), buf);
-}
-
-static ssize_t vduse_vq_attr_store(struct kobject *kobj,
-				   struct attribute *attr, const char *buf,
-				   size_t count)
-{
-	struct vduse_vq_attr *a = container_of(attr, struct vduse_vq_attr, attr);
-
-	return a->store(container_of(kobj, struct vduse_vq, kobj), buf, count);
-}
-
 static const struct sysfs_ops vduse_vq_sysfs_ops = {
-	.show = vduse_vq_attr_show,
-	.store = vduse_vq_attr_store,
+	.show = vduse_vq_sysfs_show,
+	.store = vduse_vq_sysfs_store,
 };
 
 static void vduse_vq_release(struct kobject *kobj)
