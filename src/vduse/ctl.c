@@ -148,6 +148,23 @@ static long vduse_ctl_destroy(void __user *argp)
 	return ret;
 }
 
+static int vduse_ctl_open(struct inode *inode, struct file *file)
+{
+	struct vduse_ctl *ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->api_version = VDUSE_API_UNSET;
+	file->private_data = ctl;
+	return 0;
+}
+
+static int vduse_ctl_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
 static long vduse_ctl_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -174,23 +191,6 @@ static long vduse_ctl_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return -ENOTTY;
 	}
-}
-
-static int vduse_ctl_open(struct inode *inode, struct file *file)
-{
-	struct vduse_ctl *ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
-
-	if (!ctl)
-		return -ENOMEM;
-	ctl->api_version = VDUSE_API_UNSET;
-	file->private_data = ctl;
-	return 0;
-}
-
-static int vduse_ctl_release(struct inode *inode, struct file *file)
-{
-	kfree(file->private_data);
-	return 0;
 }
 
 const struct file_operations vduse_ctl_fops = {

@@ -275,19 +275,19 @@ static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
 static void vduse_vq_fill_info(struct vduse_dev *dev, struct vduse_vq *vq,
 			       struct vduse_vq_info *info)
 {
-	info->num = vq->num;
-	info->desc_addr = vq->desc_addr;
-	info->driver_addr = vq->driver_addr;
-	info->device_addr = vq->device_addr;
+	const struct vdpa_vq_state *st = &vq->ring.state;
+
+	info->num = vq->ring.num;
+	info->desc_addr = vq->ring.desc;
+	info->driver_addr = vq->ring.driver;
+	info->device_addr = vq->ring.device;
 	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
-		info->packed.last_avail_counter =
-			vq->state.packed.last_avail_counter;
-		info->packed.last_avail_idx = vq->state.packed.last_avail_idx;
-		info->packed.last_used_counter =
-			vq->state.packed.last_used_counter;
-		info->packed.last_used_idx = vq->state.packed.last_used_idx;
+		info->packed.last_avail_counter = st->packed.last_avail_counter;
+		info->packed.last_avail_idx = st->packed.last_avail_idx;
+		info->packed.last_used_counter = st->packed.last_used_counter;
+		info->packed.last_used_idx = st->packed.last_used_idx;
 	} else {
-		info->split.avail_index = vq->state.split.avail_index;
+		info->split.avail_index = st->split.avail_index;
 	}
 	info->ready = vq->ready;
 }
@@ -512,32 +512,6 @@ const struct file_operations vduse_dev_fops = {
 /* sysfs: /sys/class/vduse/$NAME/{msg_timeout,bounce_size}            */
 /* ------------------------------------------------------------------ */
 
-static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,
-				char *buf)
-{
-	struct vduse_dev *dev = dev_get_drvdata(d);
-
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dev->msg_timeout));
-}
-
-static ssize_t msg_timeout_store(struct device *d, struct device_attribute *a,
-				 const char *buf, size_t count)
-{
-	struct vduse_dev *dev = dev_get_drvdata(d);
-	unsigned int val;
-	int ret;
-
-	ret = kstrtouint(buf, 10, &val);
-	if (ret)
-		return ret;
-	/* 0 would mean "wait forever": a stuck daemon could hang the kernel. */
-	if (!val || val > INT_MAX / HZ)
-		return -EINVAL;
-	WRITE_ONCE(dev->msg_timeout, val);
-	return count;
-}
-static DEVICE_ATTR_RW(msg_timeout);
-
 static ssize_t bounce_size_show(struct device *d, struct device_attribute *a,
 				char *buf)
 {
@@ -571,9 +545,35 @@ static ssize_t bounce_size_store(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RW(bounce_size);
 
+static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,
+				char *buf)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev->msg_timeout));
+}
+
+static ssize_t msg_timeout_store(struct device *d, struct device_attribute *a,
+				 const char *buf, size_t count)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &val);
+	if (ret)
+		return ret;
+	/* 0 would mean "wait forever": a stuck daemon could hang the kernel. */
+	if (!val || val > INT_MAX / HZ)
+		return -EINVAL;
+	WRITE_ONCE(dev->msg_timeout, val);
+	return count;
+}
+static DEVICE_ATTR_RW(msg_timeout);
+
 static struct attribute *vduse_dev_attrs[] = {
-	&dev_attr_msg_timeout.attr,
 	&dev_attr_bounce_size.attr,
+	&dev_attr_msg_timeout.attr,
 	NULL,
 };
 

@@ -27,22 +27,22 @@ static int vduse_vdpa_set_vq_address(struct vdpa_device *vdpa, u16 idx,
 {
 	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
 
-	vq->desc_addr = desc;
-	vq->driver_addr = driver;
-	vq->device_addr = device;
+	vq->ring.desc = desc;
+	vq->ring.driver = driver;
+	vq->ring.device = device;
 	return 0;
 }
 
 static void vduse_vdpa_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
 {
-	vduse_vdpa_vq(vdpa, idx)->num = num;
+	vduse_vdpa_vq(vdpa, idx)->ring.num = num;
 }
 
 static u16 vduse_vdpa_get_vq_size(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
 
-	return vq->num ? vq->num : vq->num_max;
+	return vq->ring.num ? vq->ring.num : vq->num_max;
 }
 
 static u16 vduse_vdpa_get_vq_num_max(struct vdpa_device *vdpa)
@@ -83,9 +83,9 @@ static int vduse_vdpa_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 	struct vduse_vq *vq = dev->vqs[idx];
 
 	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED))
-		vq->state.packed = state->packed;
+		vq->ring.state.packed = state->packed;
 	else
-		vq->state.split = state->split;
+		vq->ring.state.split = state->split;
 	return 0;
 }
 

@@ -87,12 +87,15 @@ struct vduse_vq {
 	struct vduse_dev *dev;
 	u32 index;
 	u16 num_max;
-	u32 num;
 	u32 group;
-	u64 desc_addr;
-	u64 driver_addr;
-	u64 device_addr;
-	struct vdpa_vq_state state;
+	/* what the driver configured; cleared by reset */
+	struct {
+		u64 desc;
+		u64 driver;
+		u64 device;
+		u32 num;
+		struct vdpa_vq_state state;
+	} ring;
 	bool ready;
 
 	spinlock_t kick_lock;		/* kickfd, kick_pending, ready */

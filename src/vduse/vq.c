@@ -226,20 +226,20 @@ static void vduse_vq_fail_work(struct work_struct *work)
 	if (dev->device_id != VIRTIO_ID_BLOCK ||
 	    !(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
-	    !vq->ready || !vq->num || vq->num > 0x8000)
+	    !vq->ready || !vq->ring.num || vq->ring.num > 0x8000)
 		goto out;
-	num = vq->num;
+	num = vq->ring.num;
 	mutex_lock(&dev->domain_lock);
 	domain = dev->as[dev->groups[vq->group].asid].domain;
 	mutex_unlock(&dev->domain_lock);
 	if (!domain)
 		goto out;
 
-	desc = vduse_domain_coherent_va(domain, vq->desc_addr,
+	desc = vduse_domain_coherent_va(domain, vq->ring.desc,
 					sizeof(*desc) * num);
-	avail = vduse_domain_coherent_va(domain, vq->driver_addr,
+	avail = vduse_domain_coherent_va(domain, vq->ring.driver,
 					 struct_size(avail, ring, num));
-	used = vduse_domain_coherent_va(domain, vq->device_addr,
+	used = vduse_domain_coherent_va(domain, vq->ring.device,
 					struct_size(used, ring, num));
 	if (!desc || !avail || !used)
 		goto out;
@@ -300,12 +300,8 @@ void vduse_vq_reset(struct vduse_vq *vq)
 {
 	struct eventfd_ctx *kickfd;
 
+	memset(&vq->ring, 0, sizeof(vq->ring));
 	vq->ready = false;
-	vq->desc_addr = 0;
-	vq->driver_addr = 0;
-	vq->device_addr = 0;
-	vq->num = 0;
-	memset(&vq->state, 0, sizeof(vq->state));
 
 	spin_lock(&vq->kick_lock);
 	kickfd = vq->kickfd;
