@@ -239,11 +239,24 @@ static void vduse_vq_fail_work(struct work_struct *work)
 					sizeof(*desc) * num);
 	avail = vduse_domain_coherent_va(domain, vq->ring.driver,
 					 struct_size(avail, ring, num));
+	/* the used ring ends with avail_event (VIRTIO_RING_F_EVENT_IDX) */
 	used = vduse_domain_coherent_va(domain, vq->ring.device,
-					struct_size(used, ring, num));
+					struct_size(used, ring, num) +
+					sizeof(__virtio16));
 	if (!desc || !avail || !used)
 		goto out;
 
+again:
+	/*
+	 * Ask for a kick on every new request: the daemon may have suppressed
+	 * notifications (flags, or an avail_event far ahead), and a request
+	 * nobody is told about would wait forever.
+	 */
+	WRITE_ONCE(used->flags, 0);
+	WRITE_ONCE(*(__virtio16 *)&used->ring[num],
+		   (__force __virtio16)READ_ONCE(avail->idx));
+	/* publish the event index before reading avail->idx again */
+	smp_mb();
 	avail_idx = le16_to_cpu((__force __le16)READ_ONCE(avail->idx));
 	/* ring entries below avail->idx are valid once we saw the index */
 	smp_rmb();
@@ -281,6 +294,8 @@ static void vduse_vq_fail_work(struct work_struct *work)
 		if (vq->cb.callback)
 			vq->cb.callback(vq->cb.private);
 		spin_unlock_bh(&vq->irq_lock);
+		/* requests added meanwhile may have seen the old avail_event */
+		goto again;
 	}
 out:
 	up_read(&dev->status_sem);
