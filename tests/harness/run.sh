@@ -43,7 +43,8 @@ tap.log). Progress goes to stderr.
                    with a hard timeout and use it only if the probe boots;
                    on / off force it
   Environment: VDK_TCG_THREAD=single (default) or multi (one host thread
-  per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST.
+  per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST,
+  VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/).
   -h, --help       this text
 EOF
 }
@@ -265,7 +266,7 @@ run_kernel() {
 	run=$OUT/$kver
 	rm -rf "$run"
 	mkdir -p "$run"
-	outdir=$VDK_TOP/build/$kver/out
+	outdir=${VDK_BUILD_ROOT:-$VDK_TOP/build}/$kver/out
 
 	# Which module sets exist for this kernel.
 	intree_ok=
@@ -275,7 +276,9 @@ run_kernel() {
 	if [ -d "$outdir" ]; then
 		ours=$(find "$outdir" -maxdepth 1 -name '*.ko' -printf '%f\n' | sed 's/\.ko$//' | sort | xargs)
 	fi
-	[ -n "$ours" ] || project_ok="no modules in build/$kver/out/: run make matrix"
+	# No out directory: the matrix has not run. An empty one: it built nothing
+	# for this kernel yet; each scenario then names the module it lacks.
+	[ -d "$outdir" ] || project_ok="no build/$kver/out/: run make matrix"
 
 	# The plan: what the guest runs; the rest is skipped here.
 	plan=
