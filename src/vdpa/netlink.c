@@ -431,6 +431,12 @@ static int vdpa_nl_parse_dev_config(struct genl_info *info,
 	nla = tb[VDPA_ATTR_DEV_NET_CFG_MAX_VQP];
 	if (nla) {
 		config->net.max_vq_pairs = nla_get_u16(nla);
+		if (!config->net.max_vq_pairs) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "A net device needs at least one queue pair");
+			NL_SET_BAD_ATTR(info->extack, nla);
+			return -EINVAL;
+		}
 		config->mask |= BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MAX_VQP);
 		if (config->net.max_vq_pairs > 1)
 			implied |= BIT_ULL(VIRTIO_NET_F_MQ);
@@ -618,9 +624,9 @@ static const struct nla_policy vdpa_nl_policy[VDPA_ATTR_MAX + 1] = {
 	[VDPA_ATTR_DEV_NAME] = { .type = NLA_STRING, .len = VDPA_NL_NAME_MAX },
 	[VDPA_ATTR_DEV_FEATURES] = { .type = NLA_U64 },
 	[VDPA_ATTR_DEV_QUEUE_INDEX] = { .type = NLA_U32 },
-	/* virtio 1.1, 5.1.4.1: at least 68, at least one queue pair */
+	/* virtio 1.1, 5.1.4.1: an MTU of at least 68 */
 	[VDPA_ATTR_DEV_NET_CFG_MTU] = NLA_POLICY_MIN(NLA_U16, ETH_MIN_MTU),
-	[VDPA_ATTR_DEV_NET_CFG_MAX_VQP] = NLA_POLICY_MIN(NLA_U16, 1),
+	[VDPA_ATTR_DEV_NET_CFG_MAX_VQP] = { .type = NLA_U16 },
 	[VDPA_ATTR_DEV_NET_CFG_MACADDR] = NLA_POLICY_ETH_ADDR,
 };
 

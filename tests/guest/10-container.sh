@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
-# vdk-timeout: 240
+# vdk-timeout: 120
 #
 # Container path (virtio-vdpa): qemu-storage-daemon exports a 64 MiB raw
 # file as a VDUSE block device, `vdpa dev add` binds it to virtio_vdpa, the
@@ -11,8 +11,13 @@
 # read back, and after `vdpa dev del` and a clean daemon exit the backing
 # file holds exactly the bytes the guest wrote. All vdpa modules unload.
 set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
+	exit 0
+fi
+# Only inside the test guest (tests/harness/run.sh): never on a host.
 # shellcheck source=tests/guest/lib.sh
-. /vdk/lib.sh
+. /vdk/lib.sh || exit 2
 trap cleanup_vdpa EXIT
 
 SIZE=$((64 << 20))

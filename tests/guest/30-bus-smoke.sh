@@ -11,8 +11,13 @@
 # it needs our vdpa.ko and virtio_vdpa.ko (kernels without an in-tree bus);
 # in the in-tree set it checks the same against the kernel's own bus.
 set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
+	exit 0
+fi
+# Only inside the test guest (tests/harness/run.sh): never on a host.
 # shellcheck source=tests/guest/lib.sh
-. /vdk/lib.sh
+. /vdk/lib.sh || exit 2
 
 [ ! -d /sys/bus/vdpa ] || tap_not_ok "/sys/bus/vdpa exists before loading vdpa"
 load vdpa virtio_vdpa

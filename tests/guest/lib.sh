@@ -16,6 +16,10 @@
 # A scenario ends with exactly one of tap_ok / tap_not_ok / tap_skip. Its
 # console output (stdout/stderr) lands in the kernel console log.
 
+if [ ! -f /vdk/config ] || [ -z "${VDK_TAP_N:-}" ] || [ -z "${VDK_TAP:-}" ]; then
+	echo "${0##*/}: runs only inside the vduse-dkms test guest (tests/harness/run.sh)" >&2
+	exit 2
+fi
 VDK_WORK=/tmp/vdk-$VDK_TAP_N
 mkdir -p "$VDK_WORK"
 

@@ -15,6 +15,11 @@
 #  3. else a "WARNING:" line written to /dev/kmsg (then it only shows the
 #     detector reads the guest kernel log, and says so).
 set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ] || [ ! -f /vdk/config ]; then
+	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
+	[ -f /vdk/config ] || echo "(runs only inside the vduse-dkms test guest)"
+	exit 0
+fi
 say() { echo "[vdk selftest-splat] $*"; }
 
 if modprobe lkdtm 2>/dev/null && [ -w /sys/kernel/debug/provoke-crash/DIRECT ]; then
