@@ -144,7 +144,7 @@ dma_addr_t vduse_domain_map(struct vduse_domain *domain, phys_addr_t pa,
 
 	if (!size || size > domain->bounce_size)
 		return DMA_MAPPING_ERROR;
-	pfn = alloc_iova_fast(&domain->stream_iovad, n,
+	pfn = alloc_iova_fast(&domain->stream_iovad, vdk_iova_fast_size(n),
 			      (domain->bounce_size >> PAGE_SHIFT) - 1, true);
 	if (!pfn)
 		return DMA_MAPPING_ERROR;
@@ -171,7 +171,7 @@ dma_addr_t vduse_domain_map(struct vduse_domain *domain, phys_addr_t pa,
 	return iova;
 
 err_iova:
-	free_iova_fast(&domain->stream_iovad, pfn, n);
+	free_iova_fast(&domain->stream_iovad, pfn, vdk_iova_fast_size(n));
 	return DMA_MAPPING_ERROR;
 }
 
@@ -191,7 +191,7 @@ void vduse_domain_unmap(struct vduse_domain *domain, dma_addr_t iova,
 	for (i = 0; i < n; i++)
 		domain->bounce[pfn + i].orig = VDUSE_NO_ORIG;
 	read_unlock(&domain->bounce_lock);
-	free_iova_fast(&domain->stream_iovad, pfn, n);
+	free_iova_fast(&domain->stream_iovad, pfn, vdk_iova_fast_size(n));
 }
 
 void vduse_domain_sync(struct vduse_domain *domain, dma_addr_t iova,
@@ -226,7 +226,7 @@ void *vduse_domain_alloc_coherent(struct vduse_domain *domain, size_t size,
 	va = alloc_pages_exact(size, gfp | __GFP_ZERO);
 	if (!va)
 		return NULL;
-	pfn = alloc_iova_fast(&domain->coherent_iovad, n,
+	pfn = alloc_iova_fast(&domain->coherent_iovad, vdk_iova_fast_size(n),
 			      domain->iova_last >> PAGE_SHIFT, true);
 	if (!pfn)
 		goto err_pages;
@@ -243,7 +243,7 @@ void *vduse_domain_alloc_coherent(struct vduse_domain *domain, size_t size,
 	return va;
 
 err_iova:
-	free_iova_fast(&domain->coherent_iovad, pfn, n);
+	free_iova_fast(&domain->coherent_iovad, pfn, vdk_iova_fast_size(n));
 err_pages:
 	free_pages_exact(va, size);
 	return NULL;
@@ -258,7 +258,8 @@ void vduse_domain_free_coherent(struct vduse_domain *domain, size_t size,
 	vduse_iotlb_del(&domain->iotlb, iova,
 			iova + ((u64)n << PAGE_SHIFT) - 1);
 	spin_unlock(&domain->iotlb.lock);
-	free_iova_fast(&domain->coherent_iovad, iova >> PAGE_SHIFT, n);
+	free_iova_fast(&domain->coherent_iovad, iova >> PAGE_SHIFT,
+		       vdk_iova_fast_size(n));
 	/* Pages the daemon still maps keep their own reference. */
 	free_pages_exact(vaddr, size);
 }
