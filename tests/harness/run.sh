@@ -44,7 +44,8 @@ tap.log). Progress goes to stderr.
                    on / off force it
   Environment: VDK_TCG_THREAD=single (default) or multi (one host thread
   per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST,
-  VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/).
+  VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/),
+  VDK_SCENARIOS="container vm" (only these scenarios; default all).
   -h, --help       this text
 EOF
 }
@@ -111,7 +112,13 @@ scen_field() {
 	sed -nE "s/^# vdk-$2: *//p" "$1" | head -n 1
 }
 scenario_files() {
-	(cd "$GUEST" && ls [0-9][0-9]-*.sh)
+	local f
+	(cd "$GUEST" && ls [0-9][0-9]-*.sh) | while read -r f; do
+		if [ -z "${VDK_SCENARIOS:-}" ] ||
+			[[ " $VDK_SCENARIOS " == *" $(scen_name "$f") "* ]]; then
+			echo "$f"
+		fi
+	done
 }
 scen_name() {
 	local n=${1#[0-9][0-9]-}
