@@ -79,10 +79,12 @@ for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
 GUEST=$VDK_TOP/tests/guest
 OUT=$VDK_TOP/build/harness
 mkdir -p "$OUT"
-# One harness run at a time on a machine (2 cores; shared run directories).
-exec 9>"$OUT/.lock"
+# One harness run at a time on the machine, whichever checkout it comes
+# from (2 cores: two TCG guests at once make both miss their time limits).
+mkdir -p "$VDK_CACHE"
+exec 9>"$VDK_CACHE/guest.lock"
 if ! flock -n 9; then
-	vdk_log "harness: another harness run holds $OUT/.lock; waiting for it"
+	vdk_log "harness: another guest run holds $VDK_CACHE/guest.lock; waiting for it"
 	flock 9
 fi
 results=$OUT/results.txt
