@@ -16,7 +16,8 @@ Usage: ${0##*/} [--kernels "TAG..."] [--selftest] [--timeout SECONDS] [--kvm aut
 Boot each kernel of tests/kernels.conf (default: all; or \$KERNELS) under
 qemu-system-x86_64 (TCG unless a probe shows KVM works; 2 vCPUs, 3 GiB, no
 network) with the cached trixie rootfs (scripts/mkrootfs.sh) plus a per-run
-cpio holding tests/guest/ (init, scenarios), the kernel's module subset and
+cpio holding tests/guest/ (init, scenarios), the test programs (tests/uapi/,
+built here), the kernel's module subset and
 our modules from build/<KVER>/out/ (make matrix). Module sets, in one boot:
   in-tree   the kernel's own vdpa, virtio_vdpa, vhost_vdpa, vduse
   project   ours, from build/<KVER>/out/*.ko (in /lib/modules/KVER/updates/vdk)
@@ -175,6 +176,14 @@ else
 fi
 fetch_ok=1
 wait $fetch_pid || fetch_ok=0
+# Test programs the scenarios run (/vdk/bin/ in the guest), built here.
+uapi_bin=$OUT/bin
+if "$VDK_TOP/tests/uapi/build.sh" "$uapi_bin" >"$OUT/uapi-build.log" 2>&1; then
+	vdk_log "harness: built $uapi_bin/vduse-uapi, vduse-uapi32"
+else
+	result FAIL guest/uapi-build "tests/uapi/build.sh failed; log $OUT/uapi-build.log"
+	uapi_bin=
+fi
 sed 's/^/  fetch: /' "$fetch_log" | grep -v '^  fetch: \(==\|usr/\|boot/\)' >&2 || true
 vdk_log "harness: kernels and rootfs ready ($((SECONDS - t_all))s)"
 
@@ -340,7 +349,8 @@ run_kernel() {
 	# The per-run cpio.
 	t0=$SECONDS
 	stage=$run/stage
-	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project"
+	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project" "$stage/vdk/bin"
+	[ -z "$uapi_bin" ] || cp "$uapi_bin"/vduse-uapi "$uapi_bin"/vduse-uapi32 "$stage/vdk/bin/"
 	cp "$GUEST/init" "$stage/init"
 	cp "$GUEST/lib.sh" "$GUEST/selftest-splat.sh" "$stage/vdk/"
 	for s in $(scenario_files); do cp "$GUEST/$s" "$stage/vdk/scenarios/"; done

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vdk-modules: vduse vdpa virtio_vdpa virtio_blk
+# vdk-project-modules: vduse
+# vdk-timeout: 300
+#
+# The VDUSE uAPI, driven directly by tests/uapi/vduse-uapi (a static binary
+# the harness builds and puts at /vdk/bin/): control device, device ioctls,
+# the message channel, a ramdisk virtio-blk device served through
+# IOTLB_GET_FD + mmap, kick eventfds, interrupt and config interrupt
+# injection, UMEM, API version 1, and well over a hundred bad inputs, each
+# with the exact errno. The same binary runs in both sets; where our module
+# answers differently from the in-tree one by design, the case names its
+# row in docs/vduse.md. Every case line goes to the TAP log as a comment;
+# one failed case fails the scenario.
+set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
+	exit 0
+fi
+# shellcheck source=tests/guest/lib.sh
+. /vdk/lib.sh || exit 2
+trap cleanup_vdpa EXIT
+
+bin=/vdk/bin/vduse-uapi
+[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build.sh failed on the host?)"
+load vduse virtio_vdpa virtio_blk
+log=$VDK_WORK/uapi.log
+$bin --set "$VDK_SET" --part core 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+while IFS= read -r l; do
+	tap "# uapi: $l"
+done <"$log"
+summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
+[ -n "$summary" ] || tap_not_ok "vduse-uapi ended without its summary (status $rc): $(tail -n 1 "$log")"
+[ "$rc" = 0 ] || tap_not_ok "vduse-uapi:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
+grep -q '^not ok' "$log" && tap_not_ok "a case failed but the status was 0"
+say "vduse-uapi:${summary#\#}"
+unload virtio_vdpa vduse vdpa
+tap_ok

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vdk-modules: vduse vdpa vhost_vdpa
+# vdk-project-modules: vduse
+# vdk-timeout: 180
+#
+# The parts of the VDUSE uAPI only vhost-vdpa reaches, driven by
+# tests/uapi/vduse-uapi --part vhost: VDUSE_GET_VQ_STATE (VHOST_GET_VRING_BASE,
+# answered and failed), VDUSE_UPDATE_IOTLB for the VM's memory (a memfd) and
+# the bytes the daemon sees through IOTLB_GET_FD/GET_FD2 + mmap, and with API
+# version 1 two address spaces: SET_VQ_GROUP_ASID and per-ASID mappings.
+# Needs vhost_vdpa: on 5.10/6.1 the project set runs it once our
+# vhost_vdpa.ko is built.
+set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
+	exit 0
+fi
+# shellcheck source=tests/guest/lib.sh
+. /vdk/lib.sh || exit 2
+trap cleanup_vdpa EXIT
+
+bin=/vdk/bin/vduse-uapi
+[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build.sh failed on the host?)"
+load vduse vhost_vdpa
+log=$VDK_WORK/uapi.log
+$bin --set "$VDK_SET" --part vhost 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+while IFS= read -r l; do
+	tap "# uapi: $l"
+done <"$log"
+summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
+[ -n "$summary" ] || tap_not_ok "vduse-uapi ended without its summary (status $rc): $(tail -n 1 "$log")"
+[ "$rc" = 0 ] || tap_not_ok "vduse-uapi:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
+grep -q '^not ok' "$log" && tap_not_ok "a case failed but the status was 0"
+say "vduse-uapi:${summary#\#}"
+unload vhost_vdpa vduse vdpa
+tap_ok
