@@ -37,11 +37,13 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <linux/vhost.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
@@ -1063,6 +1065,34 @@ static void test_control(void)
 		BAD("with name \"..\"", strcpy(c->name, ".."), -EINVAL, -EINVAL, NULL);
 		BAD("with name \"control\"", strcpy(c->name, "control"), -EEXIST, -EEXIST, NULL);
 	}
+	{
+		/* net needs CAP_NET_ADMIN: a child drops it and tries */
+		pid_t pid;
+		int st;
+
+		c = blk_config("uapi-net", 1);
+		c->device_id = VIRTIO_ID_NET;
+		c->features |= F(VIRTIO_F_VERSION_1);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+			struct __user_cap_data_struct cd[2];
+
+			if (syscall(SYS_capget, &h, cd))
+				_exit(100);
+			cd[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+			if (syscall(SYS_capset, &h, cd))
+				_exit(101);
+			_exit(ioctl(ctl, VDUSE_CREATE_DEV, c) ? errno : 0);
+		}
+		st = wait_child(pid, 10);
+		if (!st)
+			destroy(ctl, "uapi-net");
+		expect("CREATE_DEV net without CAP_NET_ADMIN", st > 0 && st < 100 ? -st : st, -EPERM);
+		expect("CREATE_DEV net with CAP_NET_ADMIN", try_create(ctl, c, c->name), 0);
+	}
 	c = blk_config("uapi-dup", 1);
 	r = xioctl(ctl, VDUSE_CREATE_DEV, c);
 	expect("CREATE_DEV uapi-dup", r, 0);
@@ -1576,7 +1606,11 @@ static void test_compat32(struct dev *d)
 		die("fork");
 	if (!pid) {
 		dup2(pfd[1], 1);
-		dup2(d->fd, 3);
+		/* dup2() of an fd onto itself keeps its close-on-exec flag */
+		if (d->fd == 3)
+			fcntl(3, F_SETFD, 0);
+		else
+			dup2(d->fd, 3);
 		execl(path, path, (char *)NULL);
 		printf("not ok - exec %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -1637,6 +1671,10 @@ static void test_umem(struct dev *d, const char *blk)
 	expect("REG_UMEM of unmapped memory",
 	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)unmapped())), -EFAULT);
 	expect("REG_UMEM from an unmapped address", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, unmapped()), -EFAULT);
+	expect("REG_UMEM with uaddr + size past the top of the address space",
+	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = ~0ULL << 12)), -EFAULT);
+	expect("REG_UMEM of a kernel address",
+	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = 0xffff888000000000ULL)), -EFAULT);
 	{
 		/* read-only memory cannot be pinned for writing */
 		void *ro = mmap(NULL, BOUNCE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1844,6 +1882,67 @@ static void test_core(void)
 	d->fd = -1;
 	ctl = ctl_open(-1);
 	expect("DESTROY_DEV uapi0", destroy(ctl, "uapi0"), 0);
+	close(ctl);
+	dev_teardown(d);
+}
+
+/*
+ * A daemon that does not answer within msg_timeout: the device is broken,
+ * every ioctl says EPERM and poll() EPOLLERR. Also: vdpa dev add refuses a
+ * device whose queues are not all set up.
+ */
+static void test_broken(void)
+{
+	struct pollfd pfd;
+	struct dev *d;
+	uint64_t feat;
+	long r;
+	int ctl, st;
+	struct vduse_dev_config *c = blk_config("uapi-noq", 2);
+	struct vduse_vq_config vc = { .index = 0, .max_size = QUEUE_SIZE };
+
+	ctl = ctl_open(0);
+	if (!ioctl(ctl, VDUSE_CREATE_DEV, c)) {
+		r = dev_open("uapi-noq");
+		if (r >= 0) {
+			ioctl((int)r, VDUSE_VQ_SETUP, &vc);
+			close((int)r);
+		}
+		st = run(30, "vdpa dev add name uapi-noq mgmtdev vduse 2>/dev/null");
+		check(st != 0, "vdpa dev add of a device with a queue not set up fails", "status %d", st);
+		if (!st)
+			run(30, "vdpa dev del uapi-noq");
+		expect("DESTROY_DEV uapi-noq", destroy(ctl, "uapi-noq"), 0);
+	}
+	close(ctl);
+
+	d = dev_new(0, "uapi-brk", 1, 0, 0);
+	if (!check(dev_add(d), "vdpa dev add uapi-brk", NULL))
+		return;
+	daemon_start(d);
+	st = bind_driver(d, "virtio_vdpa", 60);
+	check(st == 0, "bind uapi-brk to virtio_vdpa", "status %d", st);
+	expect("msg_timeout 1", sysfs_set(d->name, "msg_timeout", "1"), 0);
+	hold(d, true, false);
+	/* the reset of the unbind is never answered */
+	st = sysfs_write("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", d->name, 30);
+	check(st == 0, "unbind with an unanswered reset completes after msg_timeout", "status %d", st);
+	expect("GET_FEATURES on a broken device", xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat), -EPERM);
+	expect("VQ_SETUP on a broken device", xioctl(d->fd, VDUSE_VQ_SETUP, &vc), -EPERM);
+	expect("INJECT_CONFIG_IRQ on a broken device",
+	       xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), -EPERM);
+	pfd = (struct pollfd){ .fd = d->fd, .events = POLLIN };
+	r = poll(&pfd, 1, 0);
+	check(r == 1 && (pfd.revents & POLLERR), "poll() on a broken device: POLLERR",
+	      "revents 0x%x", pfd.revents);
+	hold(d, false, false);
+	st = run(60, "vdpa dev del uapi-brk");
+	check(st == 0, "vdpa dev del of a broken device", "status %d", st);
+	daemon_stop(d);
+	close(d->fd);
+	d->fd = -1;
+	ctl = ctl_open(-1);
+	expect("DESTROY_DEV of a broken device", destroy(ctl, "uapi-brk"), 0);
 	close(ctl);
 	dev_teardown(d);
 }
@@ -2191,6 +2290,7 @@ int main(int argc, char **argv)
 	if (!strcmp(part, "core")) {
 		test_core();
 		test_v1();
+		test_broken();
 	} else if (!strcmp(part, "vhost")) {
 		test_vhost();
 	} else {
