@@ -292,7 +292,11 @@ static pid_t sysfs_write_bg(const char *path, const char *val)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		int fd = open(path, O_WRONLY);
+		int fd;
+
+		/* no copy of a device fd may outlive the parent's close() */
+		closefrom(3);
+		fd = open(path, O_WRONLY);
 
 		if (fd < 0 || write(fd, val, strlen(val)) < 0)
 			_exit(1);
@@ -378,7 +382,7 @@ struct dev {
 	uint64_t upd_start, upd_last;
 	uint32_t upd_asid, asid_group, asid_asid, state_index;
 	uint16_t state_reply;
-	bool state_fail;
+	bool state_fail, state_packed;
 };
 
 static void regions_drop(struct dev *d)
@@ -594,7 +598,15 @@ static void handle_req(struct dev *d, const struct vduse_dev_request *req,
 		d->n_state++;
 		d->state_index = req->vq_state.index;
 		resp->vq_state.index = req->vq_state.index;
-		resp->vq_state.split.avail_index = d->state_reply;
+		if (d->state_packed) {
+			/* out-of-range counters and indices: the kernel keeps 1 and 15 bits */
+			resp->vq_state.packed.last_avail_counter = 1;
+			resp->vq_state.packed.last_avail_idx = 0xffff;
+			resp->vq_state.packed.last_used_counter = 3;
+			resp->vq_state.packed.last_used_idx = 0x1234;
+		} else {
+			resp->vq_state.split.avail_index = d->state_reply;
+		}
 		if (d->state_fail)
 			resp->result = VDUSE_REQ_RESULT_FAILED;
 		break;
@@ -697,6 +709,8 @@ static void hold(struct dev *d, bool msgs, bool kicks)
 
 #define MAX_DEVS 8
 static struct dev *devs[MAX_DEVS];
+/* features dev_new() offers beyond BLK_FEATURES (vhost-vdpa: packed rings) */
+static uint64_t extra_features;
 
 static struct vduse_dev_config *blk_config(const char *name, uint32_t vq_num)
 {
@@ -762,6 +776,7 @@ static struct dev *dev_new(int api, const char *name, uint32_t vq_num,
 		die("calloc");
 	c->ngroups = ngroups;
 	c->nas = nas;
+	c->features |= extra_features;
 	if (ioctl(ctl, VDUSE_CREATE_DEV, c))
 		die("VDUSE_CREATE_DEV %s", name);
 	close(ctl);
@@ -893,8 +908,11 @@ static pid_t blk_io_bg(const char *path, bool wr, off_t off, size_t len)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		int fd = open(path, O_RDWR | O_DIRECT);
 		ssize_t n;
+		int fd;
+
+		closefrom(3);
+		fd = open(path, O_RDWR | O_DIRECT);
 
 		if (fd < 0)
 			_exit(3);
@@ -1936,6 +1954,30 @@ static void test_broken(void)
 	daemon_start(d);
 	st = bind_driver(d, "virtio_vdpa", 60);
 	check(st == 0, "bind uapi-brk to virtio_vdpa", "status %d", st);
+	{
+		/* the daemon goes away with a request read, and comes back */
+		struct vduse_dev_request req, again;
+		pid_t pid;
+
+		hold(d, true, false);
+		pid = sysfs_write_bg("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", d->name);
+		if (check(hold_read(d, &req), "reconnect: the reset request is read", NULL)) {
+			daemon_stop(d);
+			close(d->fd);
+			d->fd = (int)dev_open(d->name);
+			check(d->fd >= 0, "reconnect: reopen the device", "%s", errname(d->fd));
+			check(hold_read(d, &again) && again.request_id == req.request_id &&
+			      again.type == req.type, "reconnect: the unanswered request comes again",
+			      "id %u and %u", req.request_id, again.request_id);
+			answer(d, &again);
+			daemon_start(d);
+		}
+		hold(d, false, false);
+		st = wait_child(pid, 40);
+		check(st == 0, "reconnect: the unbind completes", "status %d", st);
+		st = bind_driver(d, "virtio_vdpa", 60);
+		check(st == 0, "bind uapi-brk to virtio_vdpa again", "status %d", st);
+	}
 	expect("msg_timeout 1", sysfs_set(d->name, "msg_timeout", "1"), 0);
 	hold(d, true, false);
 	/* the reset of the unbind is never answered */
@@ -2142,7 +2184,9 @@ static void test_vhost_dev(int api)
 	int vfd, st, mfd;
 	long r;
 
+	extra_features = F(VIRTIO_F_RING_PACKED);
 	d = api ? dev_new(1, "uapiv1", 2, 2, 2) : dev_new(0, "uapiv0", 1, 0, 0);
+	extra_features = 0;
 	if (!check(dev_add(d), "vdpa dev add (vhost part)", NULL))
 		return;
 	daemon_start(d);
@@ -2153,7 +2197,8 @@ static void test_vhost_dev(int api)
 		return;
 	expect("VHOST_SET_OWNER", xioctl(vfd, VHOST_SET_OWNER, NULL), 0);
 	r = xioctl(vfd, VHOST_GET_FEATURES, &feat);
-	check(!r && feat == BLK_FEATURES, "VHOST_GET_FEATURES: the VDUSE device's features",
+	check(!r && feat == (BLK_FEATURES | F(VIRTIO_F_RING_PACKED)),
+	      "VHOST_GET_FEATURES: the VDUSE device's features",
 	      "got %s, 0x%llx", errname(r), (unsigned long long)feat);
 	bf = 0;
 	xioctl(vfd, VHOST_GET_BACKEND_FEATURES, &bf);
@@ -2178,6 +2223,22 @@ static void test_vhost_dev(int api)
 	expect("VHOST_GET_VRING_BASE answered FAILED", xioctl(vfd, VHOST_GET_VRING_BASE, &vs), -EIO);
 	pthread_mutex_lock(&d->lock);
 	d->state_fail = false;
+	d->state_packed = true;
+	pthread_mutex_unlock(&d->lock);
+	feat = BLK_FEATURES | F(VIRTIO_F_RING_PACKED);
+	expect("VHOST_SET_FEATURES with VIRTIO_F_RING_PACKED", xioctl(vfd, VHOST_SET_FEATURES, &feat), 0);
+	feat = 0;
+	r = xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat);
+	check(!r && (feat & F(VIRTIO_F_RING_PACKED)), "GET_FEATURES: the driver took packed rings",
+	      "got %s, 0x%llx", errname(r), (unsigned long long)feat);
+	vs = (struct vhost_vring_state){ .index = 0 };
+	r = xioctl(vfd, VHOST_GET_VRING_BASE, &vs);
+	/* avail: index 0x7fff, wrap counter 1; used (upper half, where given): 0x1234, 1 */
+	check(!r && (vs.num & 0xffff) == 0xffff && (!(vs.num >> 16) || vs.num >> 16 == 0x9234),
+	      "VHOST_GET_VRING_BASE, packed: the daemon's state, cut to 1 + 15 bits",
+	      "got %s, num 0x%x", errname(r), vs.num);
+	pthread_mutex_lock(&d->lock);
+	d->state_packed = false;
 	pthread_mutex_unlock(&d->lock);
 
 	/* the VM's memory: a memfd, mapped through vhost-vdpa */
