@@ -258,7 +258,8 @@ static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
 	if (c.index >= dev->vq_num || c.reserved1 ||
-	    !vduse_zero(c.reserved2, sizeof(c.reserved2)))
+	    !vduse_zero(c.reserved2, sizeof(c.reserved2)) ||
+	    c.max_size > VDUSE_VQ_SIZE_MAX)
 		return -EINVAL;
 	if (!vduse_api_v1(dev) && c.group)
 		return -EINVAL;

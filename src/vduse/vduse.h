@@ -53,6 +53,8 @@ struct vduse_domain;
 #define VDUSE_MAX_GROUPS	0xffff
 #define VDUSE_MAX_AS		0xffff
 #define VDUSE_MAX_VQS		0xffff
+/* largest virtqueue the virtio spec allows, split or packed */
+#define VDUSE_VQ_SIZE_MAX	32768
 #define VDUSE_BOUNCE_DEFAULT	SZ_64M
 #define VDUSE_BOUNCE_MIN	SZ_1M
 #define VDUSE_BOUNCE_MAX	SZ_1G
