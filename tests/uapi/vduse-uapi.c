@@ -953,6 +953,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_UMEM_PART	"`VDUSE_IOTLB_REG_UMEM` over a partly unmapped buffer"
 #define ROW_COMPAT	"32-bit `VDUSE_IOTLB_GET_FD` and `VDUSE_VQ_GET_INFO`"
 #define ROW_COMPAT_NOTE	"6.12's in-tree module answers ENOTTY: docs/vduse.md \"" ROW_COMPAT "\""
+#define ROW_VQ_SIZE	"`VDUSE_VQ_SETUP` with `max_size` above 32768"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
 
 /* the API level the module under test offers for in-tree expectations */
@@ -1192,6 +1193,11 @@ static void test_dev_ioctls(struct dev *d)
 	expect("VQ_SETUP API 0 with group 1", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.group = 1)), -EINVAL);
 	expect("VQ_SETUP from NULL", xioctl(d->fd, VDUSE_VQ_SETUP, NULL), -EFAULT);
 	expect("VQ_SETUP from an unmapped address", xioctl(d->fd, VDUSE_VQ_SETUP, unmapped()), -EFAULT);
+	expect3("VQ_SETUP with max_size 32769", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32769)),
+		-EINVAL, 0, ROW_VQ_SIZE);
+	expect3("VQ_SETUP with max_size 65535", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 65535)),
+		-EINVAL, 0, ROW_VQ_SIZE);
+	expect("VQ_SETUP with max_size 32768", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32768)), 0);
 	expect("VQ_SETUP index 0", xioctl(d->fd, VDUSE_VQ_SETUP, VC((void)0)), 0);
 
 	memset(&info, 0xff, sizeof(info));
