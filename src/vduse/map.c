@@ -27,17 +27,24 @@ static struct vduse_domain *vduse_map_domain(struct vduse_vq_group *group)
  * for reading; leave it again with vduse_map_leave().
  */
 static struct vduse_domain *vduse_map_enter(struct vduse_vq_group *group)
+	__acquires(&group->lock)
 {
-	if (!group)
+	if (!group) {
+		/* nothing to lock; balanced for sparse by vduse_map_leave() */
+		__acquire(&group->lock);
 		return NULL;
+	}
 	read_lock(&group->lock);
 	return vduse_map_domain(group);
 }
 
 static void vduse_map_leave(struct vduse_vq_group *group)
+	__releases(&group->lock)
 {
 	if (group)
 		read_unlock(&group->lock);
+	else
+		__release(&group->lock);
 }
 
 #ifdef HAVE_VIRTIO_MAP_OPS
