@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
-# vdk-timeout: 300
+# vdk-timeout: 120
 #
 # The VDUSE uAPI, driven directly by tests/uapi/vduse-uapi (a static binary
 # the harness builds and puts at /vdk/bin/): control device, device ioctls,

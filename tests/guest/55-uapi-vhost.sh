@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa vhost_vdpa
 # vdk-project-modules: vduse
-# vdk-timeout: 180
+# vdk-timeout: 90
 #
 # The parts of the VDUSE uAPI only vhost-vdpa reaches, driven by
 # tests/uapi/vduse-uapi --part vhost: VDUSE_GET_VQ_STATE (VHOST_GET_VRING_BASE,
