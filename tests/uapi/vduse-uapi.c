@@ -1230,6 +1230,9 @@ static void test_dev_ioctls(struct dev *d)
 	ef.fd = d->fd;
 	expect("VQ_SETUP_KICKFD with a non-eventfd (the device fd)",
 	       xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	ef.fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	expect("VQ_SETUP_KICKFD with an O_PATH fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
+	close(ef.fd);
 	ef.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	expect("VQ_SETUP_KICKFD with /dev/null", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	close(ef.fd);
@@ -1963,15 +1966,36 @@ static void test_broken(void)
 	{
 		/* the daemon goes away with a request read, and comes back */
 		struct vduse_dev_request req, again;
+		struct vduse_iova_umem um = { .size = BOUNCE_SIZE };
+		uint8_t *mem = mmap(NULL, BOUNCE_SIZE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		pid_t pid;
 
+		/* umem, which the close must give back */
+		if (mem == MAP_FAILED)
+			die("mmap");
+		um.uaddr = (uintptr_t)mem;
+		hold(d, false, true);
+		pthread_mutex_lock(&d->lock);
+		regions_drop(d);
+		r = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um);
+		if (!r) {
+			d->umem = mem;
+			d->umem_size = BOUNCE_SIZE;
+		}
+		pthread_mutex_unlock(&d->lock);
+		expect("REG_UMEM before the daemon goes away", r, 0);
 		hold(d, true, false);
 		pid = sysfs_write_bg("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", d->name);
 		if (check(hold_read(d, &req), "reconnect: the reset request is read", NULL)) {
 			daemon_stop(d);
 			close(d->fd);
+			d->umem = NULL;
+			regions_drop(d);
 			d->fd = (int)dev_open(d->name);
 			check(d->fd >= 0, "reconnect: reopen the device", "%s", errname(d->fd));
+			expect("reconnect: the close gave the umem back (DEREG_UMEM)",
+			       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um), -ENOENT);
 			check(hold_read(d, &again) && again.request_id == req.request_id &&
 			      again.type == req.type, "reconnect: the unanswered request comes again",
 			      "id %u and %u", req.request_id, again.request_id);
@@ -1981,6 +2005,7 @@ static void test_broken(void)
 		hold(d, false, false);
 		st = wait_child(pid, 40);
 		check(st == 0, "reconnect: the unbind completes", "status %d", st);
+		munmap(mem, BOUNCE_SIZE);
 		st = bind_driver(d, "virtio_vdpa", 60);
 		check(st == 0, "bind uapi-brk to virtio_vdpa again", "status %d", st);
 	}
