@@ -954,6 +954,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_COMPAT	"32-bit `VDUSE_IOTLB_GET_FD` and `VDUSE_VQ_GET_INFO`"
 #define ROW_COMPAT_NOTE	"6.12's in-tree module answers ENOTTY: docs/vduse.md \"" ROW_COMPAT "\""
 #define ROW_VQ_SIZE	"`VDUSE_VQ_SETUP` with `max_size` above 32768"
+#define ROW_MEMLOCK	"`VDUSE_IOTLB_REG_UMEM` beyond `RLIMIT_MEMLOCK` with `CAP_IPC_LOCK`"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
 
 /* the API level the module under test offers for in-tree expectations */
@@ -1686,7 +1687,7 @@ static void test_umem(struct dev *d, const char *blk)
 {
 	struct vduse_iova_umem um;
 	uint8_t *mem, *want;
-	long r;
+	long r, r3;
 	int st;
 
 	mem = mmap(NULL, BOUNCE_SIZE + 8192, PROT_READ | PROT_WRITE,
@@ -1734,6 +1735,38 @@ static void test_umem(struct dev *d, const char *blk)
 			xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)half)),
 			-EFAULT, -ENOMEM, ROW_UMEM_PART);
 		munmap(half, BOUNCE_SIZE / 2);
+	}
+
+	{
+		/* RLIMIT_MEMLOCK below the region: CAP_IPC_LOCK lifts it for ours */
+		struct rlimit small = { 65536, RLIM_INFINITY }, big = { RLIM_INFINITY, RLIM_INFINITY };
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct cd[2], save[2];
+		long r2 = -1;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &small) || syscall(SYS_capget, &h, save))
+			die("setrlimit/capget");
+		hold(d, false, true);
+		pthread_mutex_lock(&d->lock);
+		regions_drop(d);
+		r = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
+		if (!r)
+			r2 = xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
+		memcpy(cd, save, sizeof(cd));
+		cd[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &h, cd))
+			die("capset");
+		r3 = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
+		if (!r3)
+			xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
+		if (syscall(SYS_capset, &h, save) || setrlimit(RLIMIT_MEMLOCK, &big))
+			die("capset/setrlimit");
+		pthread_mutex_unlock(&d->lock);
+		hold(d, false, false);
+		expect3("REG_UMEM beyond RLIMIT_MEMLOCK with CAP_IPC_LOCK", r, 0, -ENOMEM, ROW_MEMLOCK);
+		if (!r)
+			expect("DEREG_UMEM of it", r2, 0);
+		expect("REG_UMEM beyond RLIMIT_MEMLOCK without CAP_IPC_LOCK", r3, -ENOMEM);
 	}
 
 	/* the real thing: the ring pages stay in the domain file, data in ours */
