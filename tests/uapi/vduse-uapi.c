@@ -382,7 +382,7 @@ struct dev {
 	uint64_t upd_start, upd_last;
 	uint32_t upd_asid, asid_group, asid_asid, state_index;
 	uint16_t state_reply;
-	bool state_fail, state_packed;
+	bool state_fail, state_packed, status_fail;
 };
 
 static void regions_drop(struct dev *d)
@@ -587,6 +587,10 @@ static void handle_req(struct dev *d, const struct vduse_dev_request *req,
 	case VDUSE_SET_STATUS:
 		if (d->nstatus < (int)sizeof(d->status))
 			d->status[d->nstatus++] = req->s.status;
+		if (d->status_fail) {
+			resp->result = VDUSE_REQ_RESULT_FAILED;
+			break;
+		}
 		if (req->s.status & VIRTIO_CONFIG_S_DRIVER_OK)
 			vq_start_all(d);
 		else if (!req->s.status) {
@@ -2304,6 +2308,49 @@ static void test_vhost_dev(int api)
 	pthread_mutex_lock(&d->lock);
 	d->state_packed = false;
 	pthread_mutex_unlock(&d->lock);
+
+	{
+		/* SET_STATUS answered FAILED leaves the status; OK sets it */
+		uint8_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE, got = 0xff;
+		struct {
+			struct vhost_vdpa_config h;
+			uint64_t cap;
+		} vc = { .h = { .off = offsetof(struct virtio_blk_config, capacity), .len = 8 } };
+		struct {
+			struct vduse_config_data h;
+			uint64_t cap;
+		} dc = { .h = { .offset = offsetof(struct virtio_blk_config, capacity), .length = 8 },
+			 .cap = 12345 };
+
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = true;
+		pthread_mutex_unlock(&d->lock);
+		xioctl(vfd, VHOST_VDPA_SET_STATUS, &status);
+		r = xioctl(vfd, VHOST_VDPA_GET_STATUS, &got);
+		check(!r && got == 0, "SET_STATUS answered FAILED: the status stays 0",
+		      "got %s, status 0x%x", errname(r), got);
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = false;
+		pthread_mutex_unlock(&d->lock);
+		xioctl(vfd, VHOST_VDPA_SET_STATUS, &status);
+		r = xioctl(vfd, VHOST_VDPA_GET_STATUS, &got);
+		check(!r && got == status, "SET_STATUS answered OK: the driver reads it back",
+		      "got %s, status 0x%x", errname(r), got);
+
+		r = xioctl(vfd, VHOST_VDPA_GET_CONFIG, &vc);
+		check(!r && vc.cap == DISK_SECTORS, "the driver reads the daemon's config space",
+		      "got %s, capacity %llu", errname(r), (unsigned long long)vc.cap);
+		expect("SET_CONFIG from the daemon", xioctl(d->fd, VDUSE_DEV_SET_CONFIG, &dc), 0);
+		r = xioctl(vfd, VHOST_VDPA_GET_CONFIG, &vc);
+		check(!r && vc.cap == 12345, "the driver reads the daemon's update",
+		      "got %s, capacity %llu", errname(r), (unsigned long long)vc.cap);
+		vc.cap = 777;
+		xioctl(vfd, VHOST_VDPA_SET_CONFIG, &vc);
+		vc.cap = 0;
+		r = xioctl(vfd, VHOST_VDPA_GET_CONFIG, &vc);
+		check(!r && vc.cap == 12345, "the driver cannot write the config space",
+		      "got %s, capacity %llu", errname(r), (unsigned long long)vc.cap);
+	}
 
 	/* the VM's memory: a memfd, mapped through vhost-vdpa */
 	mfd = memfd_create("uapi-vm", MFD_CLOEXEC);
