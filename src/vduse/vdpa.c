@@ -120,8 +120,7 @@ static void vduse_vdpa_set_config_cb(struct vdpa_device *vdpa,
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
 	spin_lock_bh(&dev->irq_lock);
-	dev->config_cb.callback = cb->callback;
-	dev->config_cb.private = cb->private;
+	dev->config_cb = *cb;
 	spin_unlock_bh(&dev->irq_lock);
 }
 
