@@ -432,10 +432,14 @@ static const struct vdpa_mgmtdev_ops vduse_vdpa_mgmt_ops = {
 	.dev_del = vduse_vdpa_dev_del,
 };
 
+/*
+ * The classes `vdpa mgmtdev show` lists. virtio-fs devices are created and
+ * added all the same; like the in-tree module we do not list the class,
+ * which iproute2 up to 6.15 can only print as "< unknown class >".
+ */
 static struct virtio_device_id vduse_vdpa_id_table[] = {
-	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
-	{ VIRTIO_ID_FS, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ 0 },
 };
 

@@ -346,6 +346,13 @@ run_kernel() {
 	for s in $(scenario_files); do cp "$GUEST/$s" "$stage/vdk/scenarios/"; done
 	echo "$plan" >"$stage/vdk/plan"
 	[ -z "$ours" ] || cp "$outdir"/*.ko "$stage/vdk/project/"
+	# bookworm's iproute2 (6.1, the host's) next to the guest's trixie 6.15:
+	# both must speak to our bus. Its libraries (libc, libmnl, libcap) are
+	# older than the guest's, so it runs there as is.
+	if [ -x /usr/sbin/vdpa ]; then
+		mkdir -p "$stage/vdk/bin"
+		cp /usr/sbin/vdpa "$stage/vdk/bin/vdpa-bookworm"
+	fi
 	cat >"$stage/vdk/config" <<EOF
 VDK_TAG='$tag'
 VDK_KVER='$kver'
