@@ -243,6 +243,12 @@ static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 	down_write(&dev->status_sem);
 	WRITE_ONCE(dev->status, status);
 	up_write(&dev->status_sem);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		u32 i;
+
+		for (i = 0; i < dev->vq_num; i++)
+			vduse_vq_track_start(dev->vqs[i]);
+	}
 }
 
 static int vduse_vdpa_reset(struct vdpa_device *vdpa)
