@@ -16,7 +16,7 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
   build-errors a build that cannot succeed stops with one clear line
   matrix       build for each kernel in its chroot, W=1 -Werror; probe
                results checked against tests/compat/expected
-  sparse       sparse (C=2) for each kernel
+  sparse       sparse (C=2) for each kernel, in the same pass as the build
   harness      host-side self-test of the guest harness's splat detector
   guest        boot each kernel under QEMU and run tests/guest/ scenarios
                with the in-tree and the project module sets
