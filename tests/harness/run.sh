@@ -47,7 +47,9 @@ tap.log). Progress goes to stderr.
   VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/),
   VDK_SCENARIOS="container vm" (only these scenarios; default all),
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
-  VDK_SETS="project" (module sets to run; default "in-tree project").
+  VDK_SETS="project" (module sets to run; default "in-tree project"),
+  VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
+  default $VDK_CACHE/guest.lock).
   -h, --help       this text
 EOF
 }
@@ -85,10 +87,11 @@ OUT=$VDK_TOP/build/harness
 mkdir -p "$OUT"
 # One harness run at a time on the machine, whichever checkout it comes
 # from (2 cores: two TCG guests at once make both miss their time limits).
-mkdir -p "$VDK_CACHE"
-exec 9>"$VDK_CACHE/guest.lock"
+lock=${VDK_GUEST_LOCK:-$VDK_CACHE/guest.lock}
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
 if ! flock -n 9; then
-	vdk_log "harness: another guest run holds $VDK_CACHE/guest.lock; waiting for it"
+	vdk_log "harness: another guest run holds $lock; waiting for it"
 	flock 9
 fi
 results=$OUT/results.txt
