@@ -31,6 +31,7 @@ int vhost_vdpa_reset(struct vhost_vdpa *v)
 		       BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST);
 
 	v->in_batch = false;
+	v->driver_features = 0;
 	return vdpa_reset(v->vdpa, persist ? 0 : VDPA_RESET_F_CLEAN_MAP);
 }
 
@@ -189,53 +190,39 @@ static long vhost_vdpa_set_status(struct vhost_vdpa *v, u8 __user *argp)
 	return 0;
 }
 
-static int vhost_vdpa_config_check(struct vhost_vdpa *v,
-				   const struct vhost_vdpa_config *c)
+/*
+ * VHOST_VDPA_GET_CONFIG / SET_CONFIG: a header (offset, length) and the
+ * bytes after it. The window must lie within the config space.
+ */
+static long vhost_vdpa_config_io(struct vhost_vdpa *v,
+				 struct vhost_vdpa_config __user *argp,
+				 bool set)
 {
-	size_t size = v->vdpa->config->get_config_size(v->vdpa);
-
-	if (!c->len || c->off > size || c->len > size - c->off)
-		return -EINVAL;
-	return 0;
-}
-
-static long vhost_vdpa_get_config(struct vhost_vdpa *v,
-				  struct vhost_vdpa_config __user *argp)
-{
-	struct vhost_vdpa_config c;
-	void *buf;
+	size_t space = v->vdpa->config->get_config_size(v->vdpa);
+	struct vhost_vdpa_config hdr;
 	long ret = 0;
+	void *bytes;
 
-	if (copy_from_user(&c, argp, sizeof(c)))
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
-	if (vhost_vdpa_config_check(v, &c))
+	if (!hdr.len || hdr.off > space || hdr.len > space - hdr.off)
 		return -EINVAL;
-	buf = kvzalloc(c.len, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	vdpa_get_config(v->vdpa, c.off, buf, c.len);
-	if (copy_to_user(argp->buf, buf, c.len))
-		ret = -EFAULT;
-	kvfree(buf);
+
+	if (set) {
+		bytes = vmemdup_user(argp->buf, hdr.len);
+		if (IS_ERR(bytes))
+			return PTR_ERR(bytes);
+		vdpa_set_config(v->vdpa, hdr.off, bytes, hdr.len);
+	} else {
+		bytes = kvzalloc(hdr.len, GFP_KERNEL);
+		if (!bytes)
+			return -ENOMEM;
+		vdpa_get_config(v->vdpa, hdr.off, bytes, hdr.len);
+		if (copy_to_user(argp->buf, bytes, hdr.len))
+			ret = -EFAULT;
+	}
+	kvfree(bytes);
 	return ret;
-}
-
-static long vhost_vdpa_set_config(struct vhost_vdpa *v,
-				  struct vhost_vdpa_config __user *argp)
-{
-	struct vhost_vdpa_config c;
-	void *buf;
-
-	if (copy_from_user(&c, argp, sizeof(c)))
-		return -EFAULT;
-	if (vhost_vdpa_config_check(v, &c))
-		return -EINVAL;
-	buf = vmemdup_user(argp->buf, c.len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	vdpa_set_config(v->vdpa, c.off, buf, c.len);
-	kvfree(buf);
-	return 0;
 }
 
 static long vhost_vdpa_set_features(struct vhost_vdpa *v, u64 __user *argp)
@@ -435,31 +422,107 @@ static long vhost_vdpa_set_vring_addr(struct vhost_vdpa *v,
 	return 0;
 }
 
-static long vhost_vdpa_set_vring_kick(struct vhost_vdpa_vq *vq,
-				      const struct vhost_vring_file *f)
+/* VHOST_SET_VRING_KICK/CALL/ERR: an eventfd, or -1 to take it away. */
+static long vhost_vdpa_vq_set_file(struct vhost_vdpa_vq *vq, unsigned int cmd,
+				   int fd)
 {
-	struct file *file = NULL;
+	struct eventfd_ctx *ctx;
+	struct file *file;
 
-	if (f->fd != VHOST_FILE_UNBIND) {
-		file = eventfd_fget(f->fd);
+	if (cmd == VHOST_SET_VRING_KICK) {
+		file = fd == VHOST_FILE_UNBIND ? NULL : eventfd_fget(fd);
 		if (IS_ERR(file))
 			return PTR_ERR(file);
+		vhost_vdpa_kick_stop(vq);
+		if (file)
+			vhost_vdpa_kick_start(vq, file);
+		return 0;
 	}
-	vhost_vdpa_kick_stop(vq);
-	if (file)
-		vhost_vdpa_kick_start(vq, file);
+	ctx = vhost_vdpa_ctx_get(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (cmd == VHOST_SET_VRING_CALL) {
+		vhost_vdpa_set_call(vq, ctx);
+	} else {
+		swap(ctx, vq->err);
+		if (ctx)
+			eventfd_ctx_put(ctx);
+	}
 	return 0;
+}
+
+/* The ioctls that pass a struct vhost_vring_state in. */
+static long vhost_vdpa_vq_set_state(struct vhost_vdpa *v,
+				    struct vhost_vdpa_vq *vq, unsigned int cmd,
+				    const struct vhost_vring_state *s)
+{
+	struct vdpa_device *vdpa = v->vdpa;
+	const struct vdpa_config_ops *ops = vdpa->config;
+
+	switch (cmd) {
+	case VHOST_SET_VRING_NUM:
+		if (!s->num || s->num > 0xffff || !is_power_of_2(s->num))
+			return -EINVAL;
+		vq->num = s->num;
+		ops->set_vq_num(vdpa, vq->index, vq->num);
+		return 0;
+	case VHOST_SET_VRING_BASE:
+		return vhost_vdpa_set_vring_base(v, vq, s);
+	case VHOST_SET_VRING_BUSYLOOP_TIMEOUT:
+		vq->busyloop_timeout = s->num;
+		return 0;
+	case VHOST_VDPA_SET_VRING_ENABLE:
+		ops->set_vq_ready(vdpa, vq->index, s->num != 0);
+		return 0;
+	default: /* VHOST_VDPA_SET_GROUP_ASID: the index names a group */
+		if (s->index >= vdpa->ngroups || s->num >= vdpa->nas)
+			return -EINVAL;
+		if (!ops->set_group_asid)
+			return -EOPNOTSUPP;
+		return ops->set_group_asid(vdpa, s->index, s->num);
+	}
+}
+
+/* The ioctls that pass a struct vhost_vring_state out; s->index is set. */
+static long vhost_vdpa_vq_get_state(struct vhost_vdpa *v,
+				    struct vhost_vdpa_vq *vq, unsigned int cmd,
+				    struct vhost_vring_state *s)
+{
+	struct vdpa_device *vdpa = v->vdpa;
+	const struct vdpa_config_ops *ops = vdpa->config;
+	u32 (*group)(struct vdpa_device *vdpa, u16 idx) = ops->get_vq_group;
+
+	switch (cmd) {
+	case VHOST_GET_VRING_BASE:
+		return vhost_vdpa_get_vring_base(v, vq, s);
+	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
+		s->num = vq->busyloop_timeout;
+		return 0;
+	case VHOST_VDPA_GET_VRING_SIZE:
+		if (!ops->get_vq_size)
+			return -EOPNOTSUPP;
+		s->num = ops->get_vq_size(vdpa, vq->index);
+		return 0;
+	case VHOST_VDPA_GET_VRING_DESC_GROUP:
+		if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_DESC_ASID)))
+			return -EOPNOTSUPP;
+		group = ops->get_vq_desc_group;
+		fallthrough;
+	default: /* VHOST_VDPA_GET_VRING_GROUP */
+		if (!group)
+			return -EOPNOTSUPP;
+		s->num = group(vdpa, vq->index);
+		/* A parent naming a group it does not have is broken. */
+		return s->num < vdpa->ngroups ? 0 : -EIO;
+	}
 }
 
 static long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 				   void __user *argp)
 {
-	struct vdpa_device *vdpa = v->vdpa;
-	const struct vdpa_config_ops *ops = vdpa->config;
 	struct vhost_vdpa_vq *vq;
 	struct vhost_vring_state s;
 	struct vhost_vring_file f;
-	struct eventfd_ctx *ctx;
 	u32 idx;
 	long ret;
 
@@ -467,97 +530,35 @@ static long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 		return -EFAULT;
 	if (idx >= v->nvqs)
 		return -ENOBUFS;
-	idx = array_index_nospec(idx, v->nvqs);
-	vq = &v->vqs[idx];
+	vq = &v->vqs[array_index_nospec(idx, v->nvqs)];
 
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
-		if (copy_from_user(&s, argp, sizeof(s)))
-			return -EFAULT;
-		if (!s.num || s.num > 0xffff || !is_power_of_2(s.num))
-			return -EINVAL;
-		vq->num = s.num;
-		ops->set_vq_num(vdpa, idx, s.num);
-		return 0;
-	case VHOST_SET_VRING_ADDR:
-		return vhost_vdpa_set_vring_addr(v, vq, argp);
 	case VHOST_SET_VRING_BASE:
+	case VHOST_SET_VRING_BUSYLOOP_TIMEOUT:
+	case VHOST_VDPA_SET_VRING_ENABLE:
+	case VHOST_VDPA_SET_GROUP_ASID:
 		if (copy_from_user(&s, argp, sizeof(s)))
 			return -EFAULT;
-		return vhost_vdpa_set_vring_base(v, vq, &s);
+		return vhost_vdpa_vq_set_state(v, vq, cmd, &s);
 	case VHOST_GET_VRING_BASE:
+	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
+	case VHOST_VDPA_GET_VRING_SIZE:
+	case VHOST_VDPA_GET_VRING_GROUP:
+	case VHOST_VDPA_GET_VRING_DESC_GROUP:
 		s.index = idx;
-		ret = vhost_vdpa_get_vring_base(v, vq, &s);
+		ret = vhost_vdpa_vq_get_state(v, vq, cmd, &s);
 		if (ret)
 			return ret;
 		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 	case VHOST_SET_VRING_KICK:
-		if (copy_from_user(&f, argp, sizeof(f)))
-			return -EFAULT;
-		return vhost_vdpa_set_vring_kick(vq, &f);
 	case VHOST_SET_VRING_CALL:
-		if (copy_from_user(&f, argp, sizeof(f)))
-			return -EFAULT;
-		ctx = vhost_vdpa_ctx_get(f.fd);
-		if (IS_ERR(ctx))
-			return PTR_ERR(ctx);
-		vhost_vdpa_set_call(vq, ctx);
-		return 0;
 	case VHOST_SET_VRING_ERR:
 		if (copy_from_user(&f, argp, sizeof(f)))
 			return -EFAULT;
-		ctx = vhost_vdpa_ctx_get(f.fd);
-		if (IS_ERR(ctx))
-			return PTR_ERR(ctx);
-		swap(ctx, vq->err);
-		if (ctx)
-			eventfd_ctx_put(ctx);
-		return 0;
-	case VHOST_SET_VRING_BUSYLOOP_TIMEOUT:
-		if (copy_from_user(&s, argp, sizeof(s)))
-			return -EFAULT;
-		vq->busyloop_timeout = s.num;
-		return 0;
-	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
-		s.index = idx;
-		s.num = vq->busyloop_timeout;
-		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-	case VHOST_VDPA_SET_VRING_ENABLE:
-		if (copy_from_user(&s, argp, sizeof(s)))
-			return -EFAULT;
-		ops->set_vq_ready(vdpa, idx, s.num);
-		return 0;
-	case VHOST_VDPA_GET_VRING_GROUP:
-		if (!ops->get_vq_group)
-			return -EOPNOTSUPP;
-		s.index = idx;
-		s.num = ops->get_vq_group(vdpa, idx);
-		if (s.num >= vdpa->ngroups)
-			return -EIO;
-		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-	case VHOST_VDPA_GET_VRING_DESC_GROUP:
-		if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_DESC_ASID)))
-			return -EOPNOTSUPP;
-		s.index = idx;
-		s.num = ops->get_vq_desc_group(vdpa, idx);
-		if (s.num >= vdpa->ngroups)
-			return -EIO;
-		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-	case VHOST_VDPA_SET_GROUP_ASID:
-		/* Here the index is a group, not a virtqueue. */
-		if (copy_from_user(&s, argp, sizeof(s)))
-			return -EFAULT;
-		if (s.index >= vdpa->ngroups || s.num >= vdpa->nas)
-			return -EINVAL;
-		if (!ops->set_group_asid)
-			return -EOPNOTSUPP;
-		return ops->set_group_asid(vdpa, s.index, s.num);
-	case VHOST_VDPA_GET_VRING_SIZE:
-		if (!ops->get_vq_size)
-			return -EOPNOTSUPP;
-		s.index = idx;
-		s.num = ops->get_vq_size(vdpa, idx);
-		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+		return vhost_vdpa_vq_set_file(vq, cmd, f.fd);
+	case VHOST_SET_VRING_ADDR:
+		return vhost_vdpa_set_vring_addr(v, vq, argp);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -589,9 +590,9 @@ static long vhost_vdpa_dev_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 	case VHOST_VDPA_SET_STATUS:
 		return vhost_vdpa_set_status(v, argp);
 	case VHOST_VDPA_GET_CONFIG:
-		return vhost_vdpa_get_config(v, argp);
 	case VHOST_VDPA_SET_CONFIG:
-		return vhost_vdpa_set_config(v, argp);
+		return vhost_vdpa_config_io(v, argp,
+					    cmd == VHOST_VDPA_SET_CONFIG);
 	case VHOST_GET_FEATURES:
 		features = ops->get_device_features(vdpa);
 		return copy_to_user(argp, &features, sizeof(features)) ?

@@ -173,8 +173,6 @@ static int vhost_vdpa_update(struct vhost_vdpa *v, u32 asid,
 static int vhost_vdpa_iotlb_msg(struct vhost_vdpa *v, u32 asid,
 				const struct vhost_iotlb_msg *msg)
 {
-	int ret = 0;
-
 	if (!v->owner || v->owner != current->mm)
 		return -EPERM;
 	if (asid >= v->vdpa->nas)
@@ -190,23 +188,21 @@ static int vhost_vdpa_iotlb_msg(struct vhost_vdpa *v, u32 asid,
 
 	switch (msg->type) {
 	case VHOST_IOTLB_UPDATE:
-		ret = vhost_vdpa_update(v, asid, msg);
-		break;
+		return vhost_vdpa_update(v, asid, msg);
 	case VHOST_IOTLB_INVALIDATE:
 		vhost_vdpa_unmap(v, asid, msg->iova, msg->iova + msg->size - 1);
-		break;
+		return 0;
 	case VHOST_IOTLB_BATCH_BEGIN:
-		v->in_batch = true;
-		v->batch_asid = asid;
-		break;
 	case VHOST_IOTLB_BATCH_END:
-		/* Each update reached the parent already (dma_map). */
-		v->in_batch = false;
-		break;
-	default:
-		ret = -EINVAL;
+		/*
+		 * Updates reach the parent one by one (dma_map), so a batch
+		 * only ties the messages inside it to one ASID.
+		 */
+		v->in_batch = msg->type == VHOST_IOTLB_BATCH_BEGIN;
+		v->batch_asid = asid;
+		return 0;
 	}
-	return ret;
+	return -EINVAL;
 }
 
 /* Layout of a VHOST_IOTLB_MSG_V2 header (5.10 calls asid "reserved"). */

@@ -89,7 +89,6 @@ static int vhost_vdpa_release(struct inode *inode, struct file *file)
 		v->owner = NULL;
 	}
 	v->backend_features = 0;
-	v->driver_features = 0;
 	mutex_unlock(&v->lock);
 
 	atomic_set(&v->opened, 0);
@@ -177,18 +176,23 @@ static void vhost_vdpa_dev_release(struct device *dev)
 	kfree(v);
 }
 
+/*
+ * Mappings reach the parent through dma_map()/dma_unmap() with the file
+ * behind each user address; see docs/vhost_vdpa.md.
+ */
+static bool vhost_vdpa_parent_ok(const struct vdpa_device *vdpa)
+{
+	return vdpa->use_va && vdpa->config->dma_map &&
+	       vdpa->config->dma_unmap;
+}
+
 static int vhost_vdpa_probe(struct vdpa_device *vdpa)
 {
-	const struct vdpa_config_ops *ops = vdpa->config;
 	struct vhost_vdpa *v;
-	u32 i;
 	int ret;
+	u32 i;
 
-	/*
-	 * Mappings reach the parent through dma_map()/dma_unmap() with the
-	 * file behind each user address; see docs/vhost_vdpa.md.
-	 */
-	if (!vdpa->use_va || !ops->dma_map || !ops->dma_unmap) {
+	if (!vhost_vdpa_parent_ok(vdpa)) {
 		dev_info(&vdpa->dev,
 			 "vhost_vdpa: only parents with user-address dma_map/dma_unmap are supported\n");
 		return -EOPNOTSUPP;
@@ -260,24 +264,22 @@ static void vhost_vdpa_remove(struct vdpa_device *vdpa)
 }
 
 static struct vdpa_driver vhost_vdpa_driver = {
-	.driver = {
-		.name = "vhost_vdpa",
-	},
 	.probe = vhost_vdpa_probe,
 	.remove = vhost_vdpa_remove,
+	.driver.name = "vhost_vdpa",
 };
 
 static int __init vhost_vdpa_init(void)
 {
-	int ret;
+	int ret = alloc_chrdev_region(&vhost_vdpa_devt, 0, VHOST_VDPA_MINORS,
+				      "vhost-vdpa");
 
-	ret = alloc_chrdev_region(&vhost_vdpa_devt, 0, VHOST_VDPA_MINORS,
-				  "vhost-vdpa");
-	if (ret)
-		return ret;
-	ret = vdpa_register_driver(&vhost_vdpa_driver);
-	if (ret)
-		unregister_chrdev_region(vhost_vdpa_devt, VHOST_VDPA_MINORS);
+	if (!ret) {
+		ret = vdpa_register_driver(&vhost_vdpa_driver);
+		if (ret)
+			unregister_chrdev_region(vhost_vdpa_devt,
+						 VHOST_VDPA_MINORS);
+	}
 	return ret;
 }
 
