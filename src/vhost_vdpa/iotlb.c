@@ -190,7 +190,10 @@ static int vhost_vdpa_iotlb_msg(struct vhost_vdpa *v, u32 asid,
 	case VHOST_IOTLB_UPDATE:
 		return vhost_vdpa_update(v, asid, msg);
 	case VHOST_IOTLB_INVALIDATE:
-		vhost_vdpa_unmap(v, asid, msg->iova, msg->iova + msg->size - 1);
+		/* An empty range invalidates nothing. */
+		if (msg->size)
+			vhost_vdpa_unmap(v, asid, msg->iova,
+					 msg->iova + msg->size - 1);
 		return 0;
 	case VHOST_IOTLB_BATCH_BEGIN:
 	case VHOST_IOTLB_BATCH_END:
@@ -246,8 +249,7 @@ ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	}
 	if (copy_from_iter(&msg, sizeof(msg), from) != sizeof(msg))
 		return -EINVAL;
-	if ((msg.type == VHOST_IOTLB_UPDATE ||
-	     msg.type == VHOST_IOTLB_INVALIDATE) && !msg.size)
+	if (msg.type == VHOST_IOTLB_UPDATE && !msg.size)
 		return -EINVAL;
 
 	mutex_lock(&v->lock);
