@@ -193,6 +193,25 @@ static int vduse_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	return vduse_msg_update_iotlb(dev, asid, 0, U64_MAX);
 }
 
+/*
+ * vhost-vdpa gives up an address space (its user went away): the VM's
+ * entries go, so that a later virtio_vdpa finds the space free.
+ */
+static int vduse_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_domain *domain;
+
+	if (asid >= dev->nas)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, false);
+	if (domain)
+		vduse_domain_del_file_map(domain, 0, U64_MAX);
+	mutex_unlock(&dev->domain_lock);
+	return domain ? vduse_msg_update_iotlb(dev, asid, 0, U64_MAX) : 0;
+}
+
 #ifndef HAVE_KERNEL_VDPA_BUS
 /*
  * Our own bus: our vhost_vdpa maps one range at a time through dma_map(),
@@ -370,6 +389,7 @@ static const struct vdpa_config_ops vduse_vdpa_ops = {
 	.get_vq_group = vduse_vdpa_get_vq_group,
 	.set_group_asid = vduse_vdpa_set_group_asid,
 	.set_map = vduse_vdpa_set_map,
+	.reset_map = vduse_vdpa_reset_map,
 #ifndef HAVE_KERNEL_VDPA_BUS
 	.dma_map = vduse_vdpa_dma_map,
 	.dma_unmap = vduse_vdpa_dma_unmap,
