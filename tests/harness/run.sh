@@ -16,8 +16,11 @@ Usage: ${0##*/} [--kernels "TAG..."] [--selftest] [--timeout SECONDS] [--kvm aut
 Boot each kernel of tests/kernels.conf (default: all; or \$KERNELS) under
 qemu-system-x86_64 (TCG unless a probe shows KVM works; 2 vCPUs, 3 GiB, no
 network) with the cached trixie rootfs (scripts/mkrootfs.sh) plus a per-run
-cpio holding tests/guest/ (init, scenarios), the kernel's module subset and
-our modules from build/<KVER>/out/ (make matrix). Module sets, in one boot:
+cpio holding tests/guest/ (init, scenarios), the kernel's module subset,
+our modules from build/<KVER>/out/ (make matrix) and the test programs that
+each tests/*/build-guest.sh builds into build/guest-bin/ (/vdk/bin/ in the
+guest; a scenario's "# vdk-bin:" line names those it needs). Module sets, in
+one boot:
   in-tree   the kernel's own vdpa, virtio_vdpa, vhost_vdpa, vduse
   project   ours, from build/<KVER>/out/*.ko (in /lib/modules/KVER/updates/vdk)
 A scenario whose modules a set lacks is a SKIP with the reason.
@@ -185,6 +188,19 @@ wait $fetch_pid || fetch_ok=0
 sed 's/^/  fetch: /' "$fetch_log" | grep -v '^  fetch: \(==\|usr/\|boot/\)' >&2 || true
 vdk_log "harness: kernels and rootfs ready ($((SECONDS - t_all))s)"
 
+# Test programs for the guest: each tests/*/build-guest.sh builds its own
+# (static, in the trixie chroot) into build/guest-bin/, which the guest sees
+# as /vdk/bin/. A scenario names the programs it needs ("# vdk-bin: ...").
+GUEST_BIN=$VDK_TOP/build/guest-bin
+mkdir -p "$GUEST_BIN"
+for b in "$VDK_TOP"/tests/*/build-guest.sh; do
+	[ -x "$b" ] || continue
+	d=$(basename "$(dirname "$b")")
+	if ! "$b" "$GUEST_BIN" >"$OUT/build-guest-$d.log" 2>&1; then
+		result FAIL "guest/build/$d" "see $OUT/build-guest-$d.log"
+	fi
+done
+
 # ---------------------------------------------------------------- KVM
 kvm_verdict() {
 	local boot_id cache k img log pid ok=no
@@ -331,6 +347,10 @@ run_kernel() {
 					intree_has "$kver" "$m" || reason="neither build/$kver/out/ nor the kernel has $m.ko"
 				done
 			fi
+			for m in $(scen_field "$GUEST/$s" bin); do
+				[ -n "$reason" ] && break
+				[ -x "$GUEST_BIN/$m" ] || reason="no build/guest-bin/$m (its tests/*/build-guest.sh failed)"
+			done
 			if [ -n "$reason" ]; then
 				result SKIP "guest/$tag/$set/$name" "$reason"
 				cell[$tag/$set/$name]=SKIP
@@ -357,13 +377,12 @@ run_kernel() {
 	for s in $(scenario_files); do cp "$SCEN_DIR/$s" "$stage/vdk/scenarios/"; done
 	echo "$plan" >"$stage/vdk/plan"
 	[ -z "$ours" ] || cp "$outdir"/*.ko "$stage/vdk/project/"
+	mkdir -p "$stage/vdk/bin"
+	cp -a "$GUEST_BIN/." "$stage/vdk/bin/"
 	# bookworm's iproute2 (6.1, the host's) next to the guest's trixie 6.15:
 	# both must speak to our bus. Its libraries (libc, libmnl, libcap) are
 	# older than the guest's, so it runs there as is.
-	if [ -x /usr/sbin/vdpa ]; then
-		mkdir -p "$stage/vdk/bin"
-		cp /usr/sbin/vdpa "$stage/vdk/bin/vdpa-bookworm"
-	fi
+	[ ! -x /usr/sbin/vdpa ] || cp /usr/sbin/vdpa "$stage/vdk/bin/vdpa-bookworm"
 	cat >"$stage/vdk/config" <<EOF
 VDK_TAG='$tag'
 VDK_KVER='$kver'
