@@ -352,6 +352,40 @@ int vduse_domain_set_map(struct vduse_domain *domain, struct vhost_iotlb *iotlb)
 #endif
 }
 
+/*
+ * One mapping at a time, for buses whose vhost_vdpa maps through dma_map():
+ * [start, last] reaches addr, which the daemon finds at @offset of @file.
+ */
+int vduse_domain_add_file_map(struct vduse_domain *domain, u64 start, u64 last,
+			      u64 addr, u8 perm, struct file *file, u64 offset)
+{
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	spin_lock(&domain->iotlb.lock);
+	ret = vduse_iotlb_add(&domain->iotlb, start, last, addr, perm, file,
+			      offset);
+	spin_unlock(&domain->iotlb.lock);
+	return ret;
+}
+
+/* Drops the file-backed entries in [start, last]; our own regions stay. */
+void vduse_domain_del_file_map(struct vduse_domain *domain, u64 start, u64 last)
+{
+	struct vduse_iotlb_map *map, *next;
+
+	spin_lock(&domain->iotlb.lock);
+	for (map = vduse_iotlb_first(&domain->iotlb, start, last); map;
+	     map = next) {
+		next = vduse_iotlb_next(map, start, last);
+		if (map->file)
+			vduse_iotlb_del(&domain->iotlb, map->it.start,
+					map->it.last);
+	}
+	spin_unlock(&domain->iotlb.lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* Daemon-supplied bounce pages (VDUSE_IOTLB_REG_UMEM)                */
 /* ------------------------------------------------------------------ */

@@ -98,6 +98,10 @@ void vduse_domain_reset_bounce(struct vduse_domain *domain);
 
 int vduse_domain_set_map(struct vduse_domain *domain,
 			 struct vhost_iotlb *iotlb);
+int vduse_domain_add_file_map(struct vduse_domain *domain, u64 start, u64 last,
+			      u64 addr, u8 perm, struct file *file, u64 offset);
+void vduse_domain_del_file_map(struct vduse_domain *domain, u64 start,
+			       u64 last);
 
 int vduse_domain_add_user_pages(struct vduse_domain *domain,
 				struct page **pages, unsigned long npages);

@@ -120,8 +120,7 @@ static void vduse_vdpa_set_config_cb(struct vdpa_device *vdpa,
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
 	spin_lock_bh(&dev->irq_lock);
-	dev->config_cb.callback = cb->callback;
-	dev->config_cb.private = cb->private;
+	dev->config_cb = *cb;
 	spin_unlock_bh(&dev->irq_lock);
 }
 
@@ -193,6 +192,79 @@ static int vduse_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	return vduse_msg_update_iotlb(dev, asid, 0, U64_MAX);
 }
 
+/*
+ * vhost-vdpa gives up an address space (its user went away): the VM's
+ * entries go, so that a later virtio_vdpa finds the space free.
+ */
+static int vduse_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_domain *domain;
+
+	if (asid >= dev->nas)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, false);
+	if (domain)
+		vduse_domain_del_file_map(domain, 0, U64_MAX);
+	mutex_unlock(&dev->domain_lock);
+	return domain ? vduse_msg_update_iotlb(dev, asid, 0, U64_MAX) : 0;
+}
+
+#ifndef HAVE_KERNEL_VDPA_BUS
+/*
+ * Our own bus: our vhost_vdpa maps one range at a time through dma_map(),
+ * whose opaque argument names the file behind the user address on every
+ * kernel (5.10's vhost_iotlb has no room for it, so set_map() cannot).
+ */
+static int vduse_vdpa_dma_map(struct vdpa_device *vdpa, unsigned int asid,
+			      u64 iova, u64 size, u64 pa, u32 perm,
+			      void *opaque)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	const struct vdpa_map_file *mf = opaque;
+	struct vduse_domain *domain;
+	u64 last = iova + size - 1;
+	int ret;
+
+	if (asid >= dev->nas || !size || last < iova || !mf || !mf->file)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, true);
+	ret = domain ? vduse_domain_add_file_map(domain, iova, last, pa, perm,
+						 mf->file, mf->offset) :
+		       -ENOMEM;
+	mutex_unlock(&dev->domain_lock);
+	if (ret)
+		return ret;
+	/* The daemon drops whatever it still had mapped at these addresses. */
+	ret = vduse_msg_update_iotlb(dev, asid, iova, last);
+	if (ret) {
+		mutex_lock(&dev->domain_lock);
+		vduse_domain_del_file_map(domain, iova, last);
+		mutex_unlock(&dev->domain_lock);
+	}
+	return ret;
+}
+
+static int vduse_vdpa_dma_unmap(struct vdpa_device *vdpa, unsigned int asid,
+				u64 iova, u64 size)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_domain *domain;
+	u64 last = iova + size - 1;
+
+	if (asid >= dev->nas || !size || last < iova)
+		return -EINVAL;
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, false);
+	if (domain)
+		vduse_domain_del_file_map(domain, iova, last);
+	mutex_unlock(&dev->domain_lock);
+	return domain ? vduse_msg_update_iotlb(dev, asid, iova, last) : 0;
+}
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Device                                                             */
 /* ------------------------------------------------------------------ */
@@ -244,6 +316,12 @@ static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 	down_write(&dev->status_sem);
 	WRITE_ONCE(dev->status, status);
 	up_write(&dev->status_sem);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		u32 i;
+
+		for (i = 0; i < dev->vq_num; i++)
+			vduse_vq_track_start(dev->vqs[i]);
+	}
 }
 
 static int vduse_vdpa_reset(struct vdpa_device *vdpa)
@@ -316,6 +394,11 @@ static const struct vdpa_config_ops vduse_vdpa_ops = {
 	.get_vq_group = vduse_vdpa_get_vq_group,
 	.set_group_asid = vduse_vdpa_set_group_asid,
 	.set_map = vduse_vdpa_set_map,
+	.reset_map = vduse_vdpa_reset_map,
+#ifndef HAVE_KERNEL_VDPA_BUS
+	.dma_map = vduse_vdpa_dma_map,
+	.dma_unmap = vduse_vdpa_dma_unmap,
+#endif
 	.get_device_id = vduse_vdpa_get_device_id,
 	.get_vendor_id = vduse_vdpa_get_vendor_id,
 	.get_generation = vduse_vdpa_get_generation,
@@ -433,10 +516,14 @@ static const struct vdpa_mgmtdev_ops vduse_vdpa_mgmt_ops = {
 	.dev_del = vduse_vdpa_dev_del,
 };
 
+/*
+ * The classes `vdpa mgmtdev show` lists. virtio-fs devices are created and
+ * added all the same; like the in-tree module we do not list the class,
+ * which iproute2 up to 6.15 can only print as "< unknown class >".
+ */
 static struct virtio_device_id vduse_vdpa_id_table[] = {
-	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
-	{ VIRTIO_ID_FS, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ 0 },
 };
 

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
+# vdk-bin: vduse-uapi vduse-uapi32
 # vdk-timeout: 120
 #
 # The VDUSE uAPI, driven directly by tests/uapi/vduse-uapi (a static binary
-# the harness builds and puts at /vdk/bin/): control device, device ioctls,
+# tests/uapi/build-guest.sh builds for /vdk/bin/): control device, device ioctls,
 # the message channel, a ramdisk virtio-blk device served through
 # IOTLB_GET_FD + mmap, kick eventfds, interrupt and config interrupt
 # injection, UMEM, API version 1, and well over a hundred bad inputs, each
@@ -23,7 +24,7 @@ fi
 trap cleanup_vdpa EXIT
 
 bin=/vdk/bin/vduse-uapi
-[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build.sh failed on the host?)"
+[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build-guest.sh failed on the host?)"
 load vduse virtio_vdpa virtio_blk
 log=$VDK_WORK/uapi.log
 $bin --set "$VDK_SET" --part core 2>&1 | tee "$log"

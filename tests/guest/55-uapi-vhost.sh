@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa vhost_vdpa
 # vdk-project-modules: vduse
+# vdk-bin: vduse-uapi vduse-uapi32
 # vdk-timeout: 90
 #
 # The parts of the VDUSE uAPI only vhost-vdpa reaches, driven by
@@ -21,7 +22,7 @@ fi
 trap cleanup_vdpa EXIT
 
 bin=/vdk/bin/vduse-uapi
-[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build.sh failed on the host?)"
+[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build-guest.sh failed on the host?)"
 load vduse vhost_vdpa
 log=$VDK_WORK/uapi.log
 $bin --set "$VDK_SET" --part vhost 2>&1 | tee "$log"

@@ -16,9 +16,11 @@ Usage: ${0##*/} [--kernels "TAG..."] [--selftest] [--timeout SECONDS] [--kvm aut
 Boot each kernel of tests/kernels.conf (default: all; or \$KERNELS) under
 qemu-system-x86_64 (TCG unless a probe shows KVM works; 2 vCPUs, 3 GiB, no
 network) with the cached trixie rootfs (scripts/mkrootfs.sh) plus a per-run
-cpio holding tests/guest/ (init, scenarios), the test programs (tests/uapi/,
-built here), the kernel's module subset and
-our modules from build/<KVER>/out/ (make matrix). Module sets, in one boot:
+cpio holding tests/guest/ (init, scenarios), the kernel's module subset,
+our modules from build/<KVER>/out/ (make matrix) and the test programs that
+each tests/*/build-guest.sh builds into build/guest-bin/ (/vdk/bin/ in the
+guest; a scenario's "# vdk-bin:" line names those it needs). Module sets, in
+one boot:
   in-tree   the kernel's own vdpa, virtio_vdpa, vhost_vdpa, vduse
   project   ours, from build/<KVER>/out/*.ko (in /lib/modules/KVER/updates/vdk)
 A scenario whose modules a set lacks is a SKIP with the reason.
@@ -46,7 +48,11 @@ tap.log). Progress goes to stderr.
   Environment: VDK_TCG_THREAD=single (default) or multi (one host thread
   per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST,
   VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/),
-  VDK_SCENARIOS="container vm" (only these scenarios; default all).
+  VDK_SCENARIOS="container vm" (only these scenarios; default all),
+  VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
+  VDK_SETS="project" (module sets to run; default "in-tree project"),
+  VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
+  default $VDK_CACHE/guest.lock).
   -h, --help       this text
 EOF
 }
@@ -78,14 +84,17 @@ tags=$(echo "$tags" | xargs)
 for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
 
 GUEST=$VDK_TOP/tests/guest
+# Where the scenarios come from (make demo points it at tests/demo).
+SCEN_DIR=${VDK_SCENARIO_DIR:-$GUEST}
 OUT=$VDK_TOP/build/harness
 mkdir -p "$OUT"
 # One harness run at a time on the machine, whichever checkout it comes
 # from (2 cores: two TCG guests at once make both miss their time limits).
-mkdir -p "$VDK_CACHE"
-exec 9>"$VDK_CACHE/guest.lock"
+lock=${VDK_GUEST_LOCK:-$VDK_CACHE/guest.lock}
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
 if ! flock -n 9; then
-	vdk_log "harness: another guest run holds $VDK_CACHE/guest.lock; waiting for it"
+	vdk_log "harness: another guest run holds $lock; waiting for it"
 	flock 9
 fi
 results=$OUT/results.txt
@@ -116,7 +125,7 @@ scen_field() {
 }
 scenario_files() {
 	local f
-	(cd "$GUEST" && ls [0-9][0-9]-*.sh) | while read -r f; do
+	(cd "$SCEN_DIR" && ls [0-9][0-9]-*.sh) | while read -r f; do
 		if [ -z "${VDK_SCENARIOS:-}" ] ||
 			[[ " $VDK_SCENARIOS " == *" $(scen_name "$f") "* ]]; then
 			echo "$f"
@@ -176,16 +185,21 @@ else
 fi
 fetch_ok=1
 wait $fetch_pid || fetch_ok=0
-# Test programs the scenarios run (/vdk/bin/ in the guest), built here.
-uapi_bin=$OUT/bin
-if "$VDK_TOP/tests/uapi/build.sh" "$uapi_bin" >"$OUT/uapi-build.log" 2>&1; then
-	vdk_log "harness: built $uapi_bin/vduse-uapi, vduse-uapi32"
-else
-	result FAIL guest/uapi-build "tests/uapi/build.sh failed; log $OUT/uapi-build.log"
-	uapi_bin=
-fi
 sed 's/^/  fetch: /' "$fetch_log" | grep -v '^  fetch: \(==\|usr/\|boot/\)' >&2 || true
 vdk_log "harness: kernels and rootfs ready ($((SECONDS - t_all))s)"
+
+# Test programs for the guest: each tests/*/build-guest.sh builds its own
+# (static, in the trixie chroot) into build/guest-bin/, which the guest sees
+# as /vdk/bin/. A scenario names the programs it needs ("# vdk-bin: ...").
+GUEST_BIN=$VDK_TOP/build/guest-bin
+mkdir -p "$GUEST_BIN"
+for b in "$VDK_TOP"/tests/*/build-guest.sh; do
+	[ -x "$b" ] || continue
+	d=$(basename "$(dirname "$b")")
+	if ! "$b" "$GUEST_BIN" >"$OUT/build-guest-$d.log" 2>&1; then
+		result FAIL "guest/build/$d" "see $OUT/build-guest-$d.log"
+	fi
+done
 
 # ---------------------------------------------------------------- KVM
 kvm_verdict() {
@@ -302,10 +316,14 @@ run_kernel() {
 	plan=
 	for s in $(scenario_files); do
 		name=$(scen_name "$s")
-		mods=$(scen_field "$GUEST/$s" modules)
-		pmods=$(scen_field "$GUEST/$s" project-modules)
+		mods=$(scen_field "$SCEN_DIR/$s" modules)
+		pmods=$(scen_field "$SCEN_DIR/$s" project-modules)
 		for set in in-tree project; do
 			reason=
+			case " ${VDK_SETS:-in-tree project} " in
+			*" $set "*) ;;
+			*) continue ;;
+			esac
 			if [ $set = in-tree ]; then
 				reason=$intree_ok
 				for m in $mods; do
@@ -329,11 +347,15 @@ run_kernel() {
 					intree_has "$kver" "$m" || reason="neither build/$kver/out/ nor the kernel has $m.ko"
 				done
 			fi
+			for m in $(scen_field "$GUEST/$s" bin); do
+				[ -n "$reason" ] && break
+				[ -x "$GUEST_BIN/$m" ] || reason="no build/guest-bin/$m (its tests/*/build-guest.sh failed)"
+			done
 			if [ -n "$reason" ]; then
 				result SKIP "guest/$tag/$set/$name" "$reason"
 				cell[$tag/$set/$name]=SKIP
 			else
-				plan="$plan$set $s $(scen_field "$GUEST/$s" timeout)
+				plan="$plan$set $s $(scen_field "$SCEN_DIR/$s" timeout)
 "
 			fi
 		done
@@ -349,13 +371,18 @@ run_kernel() {
 	# The per-run cpio.
 	t0=$SECONDS
 	stage=$run/stage
-	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project" "$stage/vdk/bin"
-	[ -z "$uapi_bin" ] || cp "$uapi_bin"/vduse-uapi "$uapi_bin"/vduse-uapi32 "$stage/vdk/bin/"
+	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project"
 	cp "$GUEST/init" "$stage/init"
 	cp "$GUEST/lib.sh" "$GUEST/selftest-splat.sh" "$stage/vdk/"
-	for s in $(scenario_files); do cp "$GUEST/$s" "$stage/vdk/scenarios/"; done
+	for s in $(scenario_files); do cp "$SCEN_DIR/$s" "$stage/vdk/scenarios/"; done
 	echo "$plan" >"$stage/vdk/plan"
 	[ -z "$ours" ] || cp "$outdir"/*.ko "$stage/vdk/project/"
+	mkdir -p "$stage/vdk/bin"
+	cp -a "$GUEST_BIN/." "$stage/vdk/bin/"
+	# bookworm's iproute2 (6.1, the host's) next to the guest's trixie 6.15:
+	# both must speak to our bus. Its libraries (libc, libmnl, libcap) are
+	# older than the guest's, so it runs there as is.
+	[ ! -x /usr/sbin/vdpa ] || cp /usr/sbin/vdpa "$stage/vdk/bin/vdpa-bookworm"
 	cat >"$stage/vdk/config" <<EOF
 VDK_TAG='$tag'
 VDK_KVER='$kver'
@@ -364,7 +391,7 @@ VDK_HARNESS_SELFTEST='$selftest'
 EOF
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
-	for s in $(scenario_files); do mods="$mods $(scen_field "$GUEST/$s" modules)"; done
+	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
 	[ -z "$ours" ] || mods="$mods $(modinfo -F depends "$outdir"/*.ko | tr ',' ' ')"
 	# shellcheck disable=SC2046
 	stage_modules "$kver" "$stage" $(echo "$mods" | tr ' ' '\n' | sort -u)

@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh OUTDIR: build the uAPI test programs for the test guest
-# (tests/harness/run.sh puts them at /vdk/bin/ in the initramfs):
+# build-guest.sh OUTDIR: build the uAPI test programs for the test guest
+# (tests/harness/run.sh calls it before the guests boot; OUTDIR is /vdk/bin/
+# in the guest):
 #   vduse-uapi     static x86-64, tests/uapi/vduse-uapi.c
 #   vduse-uapi32   static i386 without a libc (raw system calls), for the
 #                  32-bit compat ioctls; needs only gcc's -m32 code generator
-# The uAPI comes from our own header (include/uapi/vdk/vduse.h).
+# The uAPI comes from our own header (include/uapi/vdk/vduse.h), so the
+# host's compiler and libc do (static, any glibc runs in the guest).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-out=${1:?usage: build.sh OUTDIR}
+out=${1:?usage: build-guest.sh OUTDIR}
 cc=${CC:-gcc}
 command -v "$cc" >/dev/null || { echo "build.sh: no $cc (apt-get install gcc libc6-dev)" >&2; exit 1; }
 mkdir -p "$out"
