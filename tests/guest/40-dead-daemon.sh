@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
+# vdk-bin: vhost_bad
 # vdk-timeout: 240
 #
 # A dead daemon on the container path, three times over: qemu-storage-daemon
-# is SIGKILLed while fio writes to the VDUSE disk (16 requests in flight,
+# is SIGKILLed while fio writes to the VDUSE disk (32 requests in flight,
 # completed out of order). Then `vdpa dev del` must complete
 # within 60 s, fio must end (its requests fail with I/O errors instead of
-# hanging) and the disk must go away. The VDUSE device itself stays (nobody
-# destroyed it; the guest has no tool for VDUSE_DESTROY_DEV yet, and its
-# domain file pins vduse.ko), so only virtio_vdpa is unloaded. The in-tree module hangs in del_gendisk here
-# (docs/vduse.md), which would wedge the rest of the boot: the in-tree set is
-# skipped with that reason.
+# hanging) and the disk must go away. The daemon never destroyed its VDUSE
+# device: VDUSE_DESTROY_DEV (vhost_bad --destroy-vduse) must then succeed,
+# and at the end virtio_vdpa, vduse and vdpa must unload. The in-tree module
+# hangs in del_gendisk here (docs/vduse.md), which would wedge the rest of
+# the boot: the in-tree set is skipped with that reason.
 set -u
 # shellcheck source=tests/guest/lib.sh
 . /vdk/lib.sh
@@ -55,6 +56,8 @@ round() {
 	say "fio ended with status $rc (I/O errors expected)"
 	wait_for 10 "/dev/$blk to go away" test ! -e "/dev/$blk"
 	dmesg | grep -E 'vduse.*(fenced|broken|failed [0-9]+ requests)' | tail -n 5
+	must "destroy the orphaned VDUSE device $name" /vdk/bin/vhost_bad --destroy-vduse "$name"
+	[ ! -e "/dev/vduse/$name" ] || tap_not_ok "/dev/vduse/$name still exists after VDUSE_DESTROY_DEV"
 }
 
 # Three rounds: the requests left in flight, and the order in which the
@@ -63,5 +66,5 @@ for r in 0 1 2; do
 	round "vdead$r"
 done
 
-unload virtio_vdpa
+unload virtio_vdpa vduse vdpa
 tap_ok
