@@ -1,0 +1,235 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# in-chroot.sh: the package lifecycle, run inside a package-test chroot
+# (tests/pkg/run.sh copies it in and calls it; never run it on a host).
+set -uo pipefail
+
+usage() {
+	cat <<EOF
+Usage: ${0##*/} SUITE DIR KVER [KVER...]
+
+Inside a throw-away chroot of SUITE whose first kernel KVER has its headers
+installed and whose other kernels' headers are in apt's cache, with
+DIR/vduse-dkms_<N>_all.deb and DIR/vduse-dkms_<N+1>_all.deb (DIR/debs lists
+them, oldest first): install, kernel upgrade (a second KVER), package
+upgrade, remove, reinstall, image-builder flow (two KVERs), purge. Prints
+PASS/FAIL pkg/SUITE/<step> lines; copies the modules dkms built for each
+kernel by the first install to DIR/modules/<KVER>/out/.
+EOF
+}
+case ${1:-} in -h | --help) usage; exit 0 ;; esac
+[ $# -ge 3 ] || { usage >&2; exit 2; }
+suite=$1 dir=$2
+shift 2
+kvers=("$@")
+read -r deb1 deb2 <"$dir/debs"
+v1=$(dpkg-deb -f "$dir/$deb1" Version)
+v2=$(dpkg-deb -f "$dir/$deb2" Version)
+export DEBIAN_FRONTEND=noninteractive
+apt=(apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends)
+log=$dir/log
+t0=$SECONDS
+
+step() { printf '[%4ds] pkg/%s: %s\n' "$((SECONDS - t0))" "$suite" "$*" >&2; }
+pass() { echo "PASS  pkg/$suite/$1  ($((SECONDS - ts))s)"; }
+fail() {
+	echo "FAIL  pkg/$suite/$1  ($2; log: $log)"
+	failed=1
+}
+run() { echo "# $*" >>"$log"; "$@" >>"$log" 2>&1; }
+
+# The module set the package must install for KVER: vduse, and every other
+# module directory of the shipped source where the kernel has no vDPA bus.
+expected() {
+	local src=/usr/src/vduse-$2 d set=vduse
+	if ! grep -qE '^CONFIG_VDPA=[ym]' "/usr/src/linux-headers-$1/include/config/auto.conf" 2>/dev/null &&
+		! grep -qE '^CONFIG_VDPA=[ym]' "/lib/modules/$1/build/include/config/auto.conf" 2>/dev/null; then
+		for d in "$src"/src/*/Kbuild; do
+			d=${d%/Kbuild}
+			d=${d##*/}
+			[ "$d" = vduse ] || set="$set $d"
+		done
+	fi
+	echo "$set"
+}
+
+# our_files KVER: the files of our module names under updates/ (any copy)
+our_files() {
+	find "/lib/modules/$1/updates" -type f \( -name 'vduse.ko*' -o -name 'vdpa.ko*' \
+		-o -name 'virtio_vdpa.ko*' -o -name 'vhost_vdpa.ko*' \) 2>/dev/null | sort
+}
+
+# installed KVER VERSION: dkms reports VERSION installed for KVER, each
+# expected module is there exactly once under updates/, built for KVER,
+# and nothing else of ours is.
+installed() {
+	local k=$1 v=$2 m f n st why=
+	st=$(dkms status -m vduse -v "$v" -k "$k" 2>/dev/null)
+	case $st in *installed*) ;; *) why="dkms status for $k: '${st:-nothing}'" ;; esac
+	for m in $(expected "$k" "$v"); do
+		n=$(our_files "$k" | grep -c "/$m\.ko" || true)
+		f=$(our_files "$k" | grep "/$m\.ko" | head -n1)
+		if [ "$n" != 1 ]; then
+			why="$why${why:+; }$n copies of $m.ko for $k"
+		elif [ "$(modinfo -F vermagic "$f" | cut -d' ' -f1)" != "$k" ]; then
+			why="$why${why:+; }$f is not built for $k"
+		elif [ "$(modinfo -F version "$f")" != "$v" ]; then
+			why="$why${why:+; }$f is not version $v"
+		fi
+	done
+	n=$(our_files "$k" | wc -l)
+	[ "$n" = "$(expected "$k" "$v" | wc -w)" ] ||
+		why="$why${why:+; }$n module files of ours for $k, expected $(expected "$k" "$v")"
+	[ -z "$why" ] && return 0
+	echo "$why"
+	return 1
+}
+
+# nothing_left: no dkms state and no module of ours for any kernel
+nothing_left() {
+	local why="" k st
+	st=$(dkms status -m vduse 2>/dev/null)
+	[ -z "$st" ] || why="dkms status: $st"
+	for k in "${kvers[@]}"; do
+		[ -z "$(our_files "$k")" ] || why="$why${why:+; }left: $(our_files "$k" | tr '\n' ' ')"
+	done
+	[ -z "$why" ] && return 0
+	echo "$why"
+	return 1
+}
+
+# export_modules KVER: the modules dkms installed, for the guest harness
+# (compressed ones are unpacked by run.sh on the host)
+export_modules() {
+	rm -rf "$dir/modules/$1"
+	mkdir -p "$dir/modules/$1/out"
+	# shellcheck disable=SC2046
+	cp $(our_files "$1") "$dir/modules/$1/out/"
+}
+
+failed=0
+have=("${kvers[0]}")
+
+# 1. apt install ./deb: pulls dkms, builds and installs for the kernel
+step "apt install ./$deb1 (dkms builds for ${kvers[0]})"
+ts=$SECONDS
+if ! run "${apt[@]}" install "$dir/$deb1"; then
+	fail install "apt-get install exited non-zero"
+elif ! why=$(installed "${kvers[0]}" "$v1"); then
+	fail install "$why"
+elif ! grep -q '^SUBSYSTEM=="vduse", OWNER="root", GROUP="root", MODE="0600"$' \
+	/lib/udev/rules.d/60-vduse.rules 2>/dev/null; then
+	fail install "no root-only udev rule in /lib/udev/rules.d/60-vduse.rules"
+else
+	pass install
+	export_modules "${kvers[0]}"
+fi
+
+# 2. kernel upgrade: installing another kernel's headers builds for it
+if [ ${#kvers[@]} -gt 1 ]; then
+	k=${kvers[1]}
+	step "kernel upgrade: apt install linux-headers-$k"
+	ts=$SECONDS
+	if ! run "${apt[@]}" install "linux-headers-$k"; then
+		fail kernel-upgrade "apt-get install linux-headers-$k exited non-zero"
+	elif why=$(installed "$k" "$v1") && why=$(installed "${kvers[0]}" "$v1"); then
+		pass kernel-upgrade
+		have+=("$k")
+		export_modules "$k"
+	else
+		fail kernel-upgrade "$why"
+		have+=("$k")
+	fi
+fi
+
+# 3. package upgrade N -> N+1: one copy per kernel, only N+1 known to dkms
+step "upgrade to ./$deb2"
+ts=$SECONDS
+why=
+if ! run "${apt[@]}" install "$dir/$deb2"; then
+	why="apt-get install exited non-zero"
+else
+	for k in "${have[@]}"; do
+		w=$(installed "$k" "$v2") || why="$why${why:+; }$w"
+	done
+	[ -z "$(dkms status -m vduse -v "$v1" 2>/dev/null)" ] || why="$why${why:+; }$v1 still in dkms status"
+	[ ! -e "/usr/src/vduse-$v1" ] || why="$why${why:+; }/usr/src/vduse-$v1 still there"
+fi
+if [ -z "$why" ]; then pass upgrade; else fail upgrade "$why"; fi
+
+# 4. apt remove: no dkms state, no modules
+step "apt remove vduse-dkms"
+ts=$SECONDS
+if ! run "${apt[@]}" remove vduse-dkms; then
+	fail remove "apt-get remove exited non-zero"
+elif why=$(nothing_left); then
+	pass remove
+else
+	fail remove "$why"
+fi
+
+# 5. reinstall after remove
+step "reinstall ./$deb2"
+ts=$SECONDS
+why=
+if ! run "${apt[@]}" install "$dir/$deb2"; then
+	why="apt-get install exited non-zero"
+else
+	for k in "${have[@]}"; do
+		w=$(installed "$k" "$v2") || why="$why${why:+; }$w"
+	done
+fi
+if [ -z "$why" ]; then pass reinstall; else fail reinstall "$why"; fi
+
+# 6. image builder: two kernels' headers, `dkms autoinstall -k` builds for
+# exactly the kernel it names (plain autoinstall means uname -r, the host's)
+if [ ${#have[@]} -gt 1 ]; then
+	k1=${have[0]} k2=${have[1]}
+	step "image builder: dkms autoinstall -k $k2, then -k $k1"
+	ts=$SECONDS
+	why=
+	run dkms remove -m vduse -v "$v2" --all
+	run dkms add -m vduse -v "$v2"
+	if ! run dkms autoinstall -k "$k2"; then
+		why="dkms autoinstall -k $k2 exited non-zero"
+	else
+		w=$(installed "$k2" "$v2") || why="$w"
+		[ -z "$(our_files "$k1")" ] || why="$why${why:+; }autoinstall -k $k2 touched $k1"
+		case $(dkms status -m vduse -v "$v2" -k "$k1") in
+		*built* | *installed*) why="$why${why:+; }autoinstall -k $k2 built for $k1" ;;
+		esac
+		if ! run dkms autoinstall -k "$k1"; then
+			why="$why${why:+; }dkms autoinstall -k $k1 exited non-zero"
+		else
+			w=$(installed "$k1" "$v2") || why="$why${why:+; }$w"
+			w=$(installed "$k2" "$v2") || why="$why${why:+; }$w"
+		fi
+	fi
+	if [ -z "$why" ]; then pass image-builder; else fail image-builder "$why"; fi
+
+	# 7. purge after the first kernel's headers are gone: dkms.conf cannot
+	# read that kernel's configuration then and must still remove its
+	# modules
+	step "apt remove linux-headers-$k1, then purge"
+	ts=$SECONDS
+	run "${apt[@]}" remove "linux-headers-$k1"
+	name=purge-without-headers
+else
+	name=purge
+	ts=$SECONDS
+	step "apt purge vduse-dkms"
+fi
+if ! run "${apt[@]}" purge vduse-dkms; then
+	fail $name "apt-get purge exited non-zero"
+elif ! why=$(nothing_left); then
+	fail $name "$why"
+elif left=$(find /usr/src /var/lib/dkms -maxdepth 1 -name 'vduse*' | tr '\n' ' ') && [ -n "$left" ]; then
+	fail $name "left: $left"
+elif [ -e /lib/udev/rules.d/60-vduse.rules ]; then
+	fail $name "the udev rule is still there"
+else
+	pass $name
+fi
+step "done: dkms $(dpkg-query -W -f='${Version}' dkms)"
+exit $failed
