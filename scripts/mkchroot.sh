@@ -25,8 +25,9 @@ the chroot.
   --pkg     the package-test chroot instead ($VDK_CACHE/chroots/pkg-SUITE):
             no compiler or headers chosen by us beyond the headers of the
             suite's first kernel of tests/kernels.conf (which pull in its
-            compiler); dkms and the headers of the suite's other kernels
-            are only downloaded into apt's cache, with the package lists
+            compiler); dkms, rpm (for the rpm's scriptlet test) and the
+            headers of the suite's other kernels are only downloaded into
+            apt's cache, with the package lists
             kept, so the tests install them without the network. Tests
             never change it: they run in an overlay on top of it.
   --path    print the chroot directory and exit
@@ -83,7 +84,7 @@ final=(--customize-hook='chroot "$1" apt-get clean')
 if [ -n "$prefix" ]; then
 	first=${later# }; first=${first%% *}
 	pkgs=$first
-	later="dkms ${later/ $first/}"
+	later="dkms rpm ${later/ $first/}"
 	final=(--customize-hook="chroot \"\$1\" apt-get install -y --download-only $later"
 		--skip=cleanup/apt)
 fi

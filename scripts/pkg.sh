@@ -184,10 +184,19 @@ rpm)
 	tar -C "$work" -czf "$work/vduse-dkms-$v.tar.gz" "vduse-dkms-$v"
 	# shellcheck source=../compat/kernel-range
 	. "$VDK_TOP/compat/kernel-range"
+	# On Debian, rpm has no package database to check BuildRequires against
+	# and no systemd-rpm-macros: supply the one macro the spec needs.
+	extra=()
+	if ! rpm -q rpm >/dev/null 2>&1; then
+		extra+=(--nodeps)
+		[ "$(rpm --eval '%{?_udevrulesdir}')" ] ||
+			extra+=(--define "_udevrulesdir /usr/lib/udev/rules.d")
+	fi
 	vdk_log "building the .rpm from vduse-dkms-$v.tar.gz"
-	rpmbuild -bb --define "_topdir $work/rpmbuild" --define "_sourcedir $work" \
+	rpmbuild -bb "${extra[@]}" --define "_topdir $work/rpmbuild" --define "_sourcedir $work" \
 		--define "vdk_version $v" --define "vdk_kernel_min $VDK_KERNEL_MIN" \
 		--define "vdk_kernel_max $VDK_KERNEL_MAX" \
+		--define "packager vduse-dkms developers <vduse-dkms@example.org>" \
 		"$src/rpm/vduse-dkms.spec" >"$out/rpm-build.log" 2>&1 ||
 		vdk_die "rpmbuild failed (log: $out/rpm-build.log)"
 	rpm=$(ls "$work"/rpmbuild/RPMS/noarch/vduse-dkms-*.noarch.rpm)

@@ -23,81 +23,13 @@ case ${1:-} in -h | --help) usage; exit 0 ;; esac
 suite=$1 dir=$2
 shift 2
 kvers=("$@")
+# shellcheck source-path=SCRIPTDIR source=chroot-lib.sh
+. "$dir/chroot-lib.sh"
 read -r deb1 deb2 <"$dir/debs"
 v1=$(dpkg-deb -f "$dir/$deb1" Version)
 v2=$(dpkg-deb -f "$dir/$deb2" Version)
 export DEBIAN_FRONTEND=noninteractive
 apt=(apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends)
-log=$dir/log
-t0=$SECONDS
-
-step() { printf '[%4ds] pkg/%s: %s\n' "$((SECONDS - t0))" "$suite" "$*" >&2; }
-pass() { echo "PASS  pkg/$suite/$1  ($((SECONDS - ts))s)"; }
-fail() {
-	echo "FAIL  pkg/$suite/$1  ($2; log: $log)"
-	failed=1
-}
-run() { echo "# $*" >>"$log"; "$@" >>"$log" 2>&1; }
-
-# The module set the package must install for KVER: vduse, and every other
-# module directory of the shipped source where the kernel has no vDPA bus.
-expected() {
-	local src=/usr/src/vduse-$2 d set=vduse
-	if ! grep -qE '^CONFIG_VDPA=[ym]' "/usr/src/linux-headers-$1/include/config/auto.conf" 2>/dev/null &&
-		! grep -qE '^CONFIG_VDPA=[ym]' "/lib/modules/$1/build/include/config/auto.conf" 2>/dev/null; then
-		for d in "$src"/src/*/Kbuild; do
-			d=${d%/Kbuild}
-			d=${d##*/}
-			[ "$d" = vduse ] || set="$set $d"
-		done
-	fi
-	echo "$set"
-}
-
-# our_files KVER: the files of our module names under updates/ (any copy)
-our_files() {
-	find "/lib/modules/$1/updates" -type f \( -name 'vduse.ko*' -o -name 'vdpa.ko*' \
-		-o -name 'virtio_vdpa.ko*' -o -name 'vhost_vdpa.ko*' \) 2>/dev/null | sort
-}
-
-# installed KVER VERSION: dkms reports VERSION installed for KVER, each
-# expected module is there exactly once under updates/, built for KVER,
-# and nothing else of ours is.
-installed() {
-	local k=$1 v=$2 m f n st why=
-	st=$(dkms status -m vduse -v "$v" -k "$k" 2>/dev/null)
-	case $st in *installed*) ;; *) why="dkms status for $k: '${st:-nothing}'" ;; esac
-	for m in $(expected "$k" "$v"); do
-		n=$(our_files "$k" | grep -c "/$m\.ko" || true)
-		f=$(our_files "$k" | grep "/$m\.ko" | head -n1)
-		if [ "$n" != 1 ]; then
-			why="$why${why:+; }$n copies of $m.ko for $k"
-		elif [ "$(modinfo -F vermagic "$f" | cut -d' ' -f1)" != "$k" ]; then
-			why="$why${why:+; }$f is not built for $k"
-		elif [ "$(modinfo -F version "$f")" != "$v" ]; then
-			why="$why${why:+; }$f is not version $v"
-		fi
-	done
-	n=$(our_files "$k" | wc -l)
-	[ "$n" = "$(expected "$k" "$v" | wc -w)" ] ||
-		why="$why${why:+; }$n module files of ours for $k, expected $(expected "$k" "$v")"
-	[ -z "$why" ] && return 0
-	echo "$why"
-	return 1
-}
-
-# nothing_left: no dkms state and no module of ours for any kernel
-nothing_left() {
-	local why="" k st
-	st=$(dkms status -m vduse 2>/dev/null)
-	[ -z "$st" ] || why="dkms status: $st"
-	for k in "${kvers[@]}"; do
-		[ -z "$(our_files "$k")" ] || why="$why${why:+; }left: $(our_files "$k" | tr '\n' ' ')"
-	done
-	[ -z "$why" ] && return 0
-	echo "$why"
-	return 1
-}
 
 # export_modules KVER: the modules dkms installed, for the guest harness
 # (compressed ones are unpacked by run.sh on the host)
@@ -108,8 +40,8 @@ export_modules() {
 	cp $(our_files "$1") "$dir/modules/$1/out/"
 }
 
-failed=0
 have=("${kvers[0]}")
+
 
 # 1. apt install ./deb: pulls dkms, builds and installs for the kernel
 step "apt install ./$deb1 (dkms builds for ${kvers[0]})"
@@ -232,4 +164,4 @@ else
 	pass $name
 fi
 step "done: dkms $(dpkg-query -W -f='${Version}' dkms)"
-exit $failed
+exit "$failed"

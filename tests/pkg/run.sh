@@ -8,7 +8,7 @@ set -uo pipefail
 
 usage() {
 	cat <<EOF
-Usage: ${0##*/} [TAG...]
+Usage: ${0##*/} [--host-only] [TAG...]
 
 Package tests for the kernels TAG of tests/kernels.conf (default: all),
 grouped by their chroot suite:
@@ -17,6 +17,10 @@ grouped by their chroot suite:
                      whose version, dkms.conf version and kernel range come
                      from VERSION and compat/kernel-range
   pkg/lintian        lintian reports no error
+  pkg/rpm            make rpm builds vduse-dkms-<VERSION>-1.noarch.rpm: noarch,
+                     Requires dkms and kernel-devel, the dkms scriptlets, and
+                     the same /usr/src tree as the deb plus 4 other files
+  pkg/rpmlint        rpmlint (with rpm/rpmlintrc) reports no error
   pkg/dkms-conf      the rendered dkms.conf, sourced as dkms does for each
                      kernel of the matrix (headers of the build chroots):
                      in range, and its module list is the module set the
@@ -25,15 +29,22 @@ grouped by their chroot suite:
                      SUITE (scripts/mkchroot.sh --pkg): install, kernel
                      upgrade (suites with two kernels), package upgrade,
                      remove, reinstall, image-builder flow, purge
-                     (tests/pkg/in-chroot.sh)
+                     (tests/pkg/in-chroot.sh); in bookworm then the rpm's
+                     %post/%preun against dkms: rpm -i, rpm -U, rpm -e
+                     (tests/pkg/rpm-in-chroot.sh)
 
+--host-only runs only the tests without a chroot (pkg/deb ... pkg/dkms-conf).
 The modules dkms built at the first install are copied to
 build/dkms/<release>/out/, for the guest harness (VDK_BUILD_ROOT). Logs:
 build/pkg-test/<suite>/log. Needs root; prints PASS/FAIL lines and
 "N passed, N failed".
 EOF
 }
-case ${1:-} in -h | --help) usage; exit 0 ;; esac
+chroots=1
+case ${1:-} in
+-h | --help) usage; exit 0 ;;
+--host-only) chroots=0; shift ;;
+esac
 tags=${*:-$(vdk_tags)}
 [ "$(id -u)" = 0 ] || vdk_die "the package tests use chroots and need root"
 
@@ -45,6 +56,10 @@ ko() { echo "FAIL  $*"; fail=$((fail + 1)); }
 
 rm -rf "$out"
 mkdir -p "$out/debs"
+# The modules of the last run must not stand in for this one's.
+for tag in $tags; do
+	rm -rf "$VDK_TOP/build/dkms/$(vdk_kfield "$tag" kver)"
+done
 
 # --- The packages: version N (VERSION) and N+1 for the upgrade test ---------
 v=$("$VDK_TOP/scripts/pkg.sh" version)
@@ -84,6 +99,52 @@ elif [ -f "$deb1" ]; then
 	fi
 else
 	ko "pkg/lintian  (no package)"
+fi
+
+# --- The rpm: built, rpmlint-clean, its file list -----------------------------
+rpm1=$("$VDK_TOP/scripts/pkg.sh" rpm "$out/debs" | tail -n1)
+rpm2=$(VDK_VERSION=$v+pkgtest1 "$VDK_TOP/scripts/pkg.sh" rpm "$out/debs" | tail -n1)
+why=
+if [ ! -f "$rpm1" ] || [ ! -f "$rpm2" ]; then
+	why="make rpm failed (log: $out/debs/rpm-build.log)"
+else
+	[ "$(rpm -qp --qf '%{VERSION} %{ARCH}' "$rpm1")" = "$v noarch" ] ||
+		why="version/arch $(rpm -qp --qf '%{VERSION} %{ARCH}' "$rpm1")"
+	for r in dkms kernel-devel; do
+		rpm -qp --requires "$rpm1" | grep -qx "$r" || why="$why; no Requires: $r"
+	done
+	rpm -qp --scripts "$rpm1" >"$t/scripts"
+	grep -q 'dkms add .*--rpm_safe_upgrade' "$t/scripts" || why="$why; %post lacks dkms add --rpm_safe_upgrade"
+	grep -q 'dkms build ' "$t/scripts" || why="$why; %post lacks dkms build"
+	grep -q 'dkms install .*--rpm_safe_upgrade' "$t/scripts" || why="$why; %post lacks dkms install"
+	grep -q 'dkms remove .*--all' "$t/scripts" || why="$why; %preun lacks dkms remove --all"
+	# The file list: the deb's dkms tree, the udev rule, the docs
+	rpm -qlvp "$rpm1" | awk '/^-/ { print $NF }' | sort >"$t/rpm-files"
+	grep "^/usr/src/" "$t/rpm-files" >"$t/rpm-src"
+	dpkg-deb -c "$deb1" | awk '{ print substr($6, 2) }' | grep '^/usr/src/.*[^/]$' | sort >"$t/deb-src"
+	diff -q "$t/rpm-src" "$t/deb-src" >/dev/null ||
+		why="$why; /usr/src differs from the deb's: $(diff "$t/deb-src" "$t/rpm-src" | grep '^[<>]' | head -n 3 | tr '\n' ' ')"
+	for f in /usr/src/vduse-$v/dkms.conf /usr/lib/udev/rules.d/60-vduse.rules; do
+		grep -qx "$f" "$t/rpm-files" || why="$why; $f missing"
+	done
+	n=$(grep -vc '^/usr/src/' "$t/rpm-files")
+	[ "$n" = 4 ] || why="$why; $n files outside /usr/src, expected 4 (udev rule, README.md, the group rule example, LICENSE): $(grep -v '^/usr/src/' "$t/rpm-files" | tr '\n' ' ')"
+	why=${why#; }
+fi
+if [ -z "$why" ]; then ok pkg/rpm; else ko "pkg/rpm  ($why)"; fi
+if ! command -v rpmlint >/dev/null; then
+	ko "pkg/rpmlint  (rpmlint is missing: apt-get install rpmlint)"
+elif [ -f "$rpm1" ]; then
+	rpmlint -r "$VDK_TOP/rpm/rpmlintrc" "$rpm1" >"$out/rpmlint.log" 2>&1
+	sum=$(grep -E '[0-9]+ errors, [0-9]+ warnings' "$out/rpmlint.log" | tail -n1)
+	if echo "$sum" | grep -q ' 0 errors'; then
+		ok "pkg/rpmlint  (${sum#*checked; })"
+	else
+		ko "pkg/rpmlint  (${sum:-no summary}; log: $out/rpmlint.log)"
+		grep ' E: ' "$out/rpmlint.log" | head -n 5 | sed 's/^/      /'
+	fi
+else
+	ko "pkg/rpmlint  (no package)"
 fi
 
 # --- dkms.conf as each dkms sources it --------------------------------------
@@ -134,6 +195,10 @@ fi
 
 # --- The lifecycle in each suite's chroot -----------------------------------
 suites=$(for tag in $tags; do vdk_kfield "$tag" chroot; done | awk '!s[$0]++')
+[ $chroots = 1 ] || suites=
+# The rpm's scriptlets run once, after the deb's lifecycle, in bookworm's
+# chroot (else the first suite's): Debian's rpm and dkms, rpm -i --nodeps.
+rpm_suite=$(echo "$suites" | grep -x bookworm || echo "$suites" | head -n1)
 for suite in $suites; do
 	kvers=$(for tag in $tags; do
 		[ "$(vdk_kfield "$tag" chroot)" = "$suite" ] && vdk_kfield "$tag" kver
@@ -158,8 +223,12 @@ for suite in $suites; do
 	esac
 	w=$out/$suite
 	mkdir -p "$w/share" "$w/upper" "$w/work" "$w/root"
-	cp "$deb1" "$deb2" "$VDK_TOP/tests/pkg/in-chroot.sh" "$w/share/"
+	cp "$deb1" "$deb2" "$VDK_TOP"/tests/pkg/{in-chroot,rpm-in-chroot,chroot-lib}.sh "$w/share/"
 	echo "${deb1##*/} ${deb2##*/}" >"$w/share/debs"
+	if [ "$suite" = "$rpm_suite" ] && [ -f "$rpm1" ] && [ -f "$rpm2" ]; then
+		cp "$rpm1" "$rpm2" "$w/share/"
+		echo "${rpm1##*/} ${rpm2##*/}" >"$w/share/rpms"
+	fi
 	vdk_log "pkg/$suite: the package lifecycle for $(echo "$kvers" | xargs)"
 	t1=$SECONDS
 	f0=$fail
@@ -171,8 +240,15 @@ for suite in $suites; do
 		mount -t proc proc "$w/root/proc"
 		mkdir -p "$w/root/vdk-pkg"
 		mount --bind "$w/share" "$w/root/vdk-pkg"
-		exec chroot "$w/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LC_ALL=C.UTF-8 /bin/bash /vdk-pkg/in-chroot.sh "$@"
+		rc=0
+		chroot "$w/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LC_ALL=C.UTF-8 /bin/bash /vdk-pkg/in-chroot.sh "$@" || rc=$?
+		# after the purge: the rpm, with the headers still installed
+		if [ -f "$w/share/rpms" ]; then
+			chroot "$w/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+				HOME=/root LC_ALL=C.UTF-8 /bin/bash /vdk-pkg/rpm-in-chroot.sh "$@" || rc=$?
+		fi
+		exit $rc
 	' vdk "$lower" "$w" "$suite" /vdk-pkg $kvers 2>&1 | while IFS= read -r line; do
 		case $line in
 		PASS\ *) echo "$line"; pass=$((pass + 1)) ;;
