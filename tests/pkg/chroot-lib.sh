@@ -16,7 +16,8 @@ ts=$SECONDS
 # step MSG: a progress line on stderr
 step() { printf '[%4ds] pkg/%s: %s\n' "$((SECONDS - t0))" "$suite" "$*" >&2; }
 # pass NAME / fail NAME WHY: the result lines (ts: when the step began)
-pass() { echo "PASS  pkg/$suite/$1  ($((SECONDS - ts))s)"; }
+# (pass NAME NOTE adds NOTE to the timing)
+pass() { echo "PASS  pkg/$suite/$1  ($((SECONDS - ts))s${2:+, $2})"; }
 fail() {
 	echo "FAIL  pkg/$suite/$1  ($2; log: $log)"
 	failed=1

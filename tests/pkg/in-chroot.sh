@@ -58,6 +58,43 @@ else
 	export_modules "${kvers[0]}"
 fi
 
+# 1b. a kernel outside the supported range (BUILD_EXCLUSIVE_KERNEL): dkms
+# refuses the build with its "excluded" status (9 on 2.8, 77 on 3.x) and
+# builds nothing; the kernel hooks must skip it and succeed, so installing
+# such a kernel does not fail
+k=99.0.0-vdk-amd64
+step "a kernel outside the range: $k"
+ts=$SECONDS
+mkdir -p "/lib/modules/$k/build/include"
+why=""
+rc=0
+run dkms build -m vduse -v "$v1" -k "$k" || rc=$?
+case $rc in 9 | 77) ;; *) why="dkms build -k $k exited $rc, not 9 or 77" ;; esac
+hookwhy=""
+hookrc=0
+for hook in /etc/kernel/postinst.d/dkms /etc/kernel/header_postinst.d/dkms; do
+	[ -x "$hook" ] || continue
+	hrc=0
+	run "$hook" "$k" || hrc=$?
+	[ $hrc = 0 ] || { hookwhy="$hookwhy${hookwhy:+; }$hook $k exited $hrc"; hookrc=$hrc; }
+done
+[ -z "$(our_files "$k")" ] || why="$why${why:+; }modules built for $k"
+case $(dkms status -m vduse -k "$k" 2>/dev/null) in
+*built* | *installed*) why="$why${why:+; }dkms status: $(dkms status -m vduse -k "$k")" ;;
+esac
+rm -rf "/lib/modules/$k"
+if [ -z "$why" ]; then pass out-of-range "dkms build exits $rc"; else fail out-of-range "$why"; fi
+dkmsv=$(dpkg-query -W -f='${Version}' dkms)
+if [ -z "$hookwhy" ]; then
+	pass out-of-range-hooks
+elif [ $hookrc = 11 ] && dpkg --compare-versions "$dkmsv" ge 3.0 &&
+	dpkg --compare-versions "$dkmsv" lt 3.0.11; then
+	# a known dkms bug, not ours: shown, never counted as a pass
+	echo "SKIP  pkg/$suite/out-of-range-hooks  (dkms $dkmsv: autoinstall exits 11 when a module is excluded by BUILD_EXCLUSIVE, upstream dkms-project/dkms#302, fixed in 3.0.11; $hookwhy)"
+else
+	fail out-of-range-hooks "$hookwhy"
+fi
+
 # 2. kernel upgrade: installing another kernel's headers builds for it
 if [ ${#kvers[@]} -gt 1 ]; then
 	k=${kvers[1]}
@@ -115,28 +152,25 @@ fi
 if [ -z "$why" ]; then pass reinstall; else fail reinstall "$why"; fi
 
 # 6. image builder: two kernels' headers, `dkms autoinstall -k` builds for
-# exactly the kernel it names (plain autoinstall means uname -r, the host's)
+# exactly the kernel it names (plain autoinstall means uname -r, the host's):
+# with the second kernel's modules removed, autoinstall -k rebuilds them and
+# leaves the first kernel's files as they were
 if [ ${#have[@]} -gt 1 ]; then
 	k1=${have[0]} k2=${have[1]}
-	step "image builder: dkms autoinstall -k $k2, then -k $k1"
+	step "image builder: dkms remove -k $k2, dkms autoinstall -k $k2"
 	ts=$SECONDS
-	why=
-	run dkms remove -m vduse -v "$v2" --all
-	run dkms add -m vduse -v "$v2"
-	if ! run dkms autoinstall -k "$k2"; then
+	why=""
+	before=$(our_files "$k1" | xargs -r stat -c '%i %Y %n')
+	run dkms remove -m vduse -v "$v2" -k "$k2"
+	if [ -n "$(our_files "$k2")" ] || [ -z "$before" ]; then
+		why="the setup failed: modules for $k2 after dkms remove, or none for $k1"
+	elif ! run dkms autoinstall -k "$k2"; then
 		why="dkms autoinstall -k $k2 exited non-zero"
 	else
 		w=$(installed "$k2" "$v2") || why="$w"
-		[ -z "$(our_files "$k1")" ] || why="$why${why:+; }autoinstall -k $k2 touched $k1"
-		case $(dkms status -m vduse -v "$v2" -k "$k1") in
-		*built* | *installed*) why="$why${why:+; }autoinstall -k $k2 built for $k1" ;;
-		esac
-		if ! run dkms autoinstall -k "$k1"; then
-			why="$why${why:+; }dkms autoinstall -k $k1 exited non-zero"
-		else
-			w=$(installed "$k1" "$v2") || why="$why${why:+; }$w"
-			w=$(installed "$k2" "$v2") || why="$why${why:+; }$w"
-		fi
+		[ "$(our_files "$k1" | xargs -r stat -c '%i %Y %n')" = "$before" ] ||
+			why="$why${why:+; }autoinstall -k $k2 touched the modules of $k1"
+		w=$(installed "$k1" "$v2") || why="$why${why:+; }$w"
 	fi
 	if [ -z "$why" ]; then pass image-builder; else fail image-builder "$why"; fi
 

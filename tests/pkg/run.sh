@@ -27,7 +27,8 @@ grouped by their chroot suite:
                      build produces (build/<release>/out/ when present)
   pkg/SUITE/...      in a throw-away overlay on the package-test chroot of
                      SUITE (scripts/mkchroot.sh --pkg): install, kernel
-                     upgrade (suites with two kernels), package upgrade,
+                     upgrade (suites with two kernels), a kernel outside the
+                     range (build refused, kernel hooks succeed), package upgrade,
                      remove, reinstall, image-builder flow, purge
                      (tests/pkg/in-chroot.sh); in bookworm then the rpm's
                      %post/%preun against dkms: rpm -i, rpm -U, rpm -e
@@ -253,6 +254,7 @@ for suite in $suites; do
 		case $line in
 		PASS\ *) echo "$line"; pass=$((pass + 1)) ;;
 		FAIL\ *) echo "$line"; fail=$((fail + 1)) ;;
+		SKIP\ *) echo "$line" ;;
 		*) echo "$line" >&2 ;;
 		esac
 		echo "$pass $fail" >"$w/counts"
