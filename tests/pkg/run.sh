@@ -76,13 +76,15 @@ else
 	dpkg-deb -x "$deb1" "$t/x"
 	[ "$(dpkg-deb -f "$deb1" Version)" = "$v" ] || why="package version $(dpkg-deb -f "$deb1" Version)"
 	[ "$(dpkg-deb -f "$deb1" Architecture)" = all ] || why="$why; not Architecture: all"
-	dpkg-deb -f "$deb1" Depends | grep -q 'dkms' || why="$why; no dependency on dkms"
+	# (grep reads a here-string: with pipefail, grep -q closing a pipe
+	# early would fail the producer and the test at random)
+	grep -qE '(^|, )dkms( |,|$)' <<<"$(dpkg-deb -f "$deb1" Depends)" || why="$why; no dependency on dkms"
 	conf=$t/x/usr/src/vduse-$v/dkms.conf
 	grep -q "^PACKAGE_VERSION=\"$v\"$" "$conf" || why="$why; dkms.conf PACKAGE_VERSION is not $v"
 	grep -qx 'AUTOINSTALL="yes"' "$conf" || why="$why; no AUTOINSTALL"
 	! grep -q 'uname' "$conf" || why="$why; dkms.conf mentions uname"
 	. "$VDK_TOP/compat/kernel-range"
-	dpkg-deb -f "$deb1" Description | grep -q "Linux $VDK_KERNEL_MIN to $VDK_KERNEL_MAX" ||
+	grep -q "Linux $VDK_KERNEL_MIN to $VDK_KERNEL_MAX" <<<"$(dpkg-deb -f "$deb1" Description)" ||
 		why="$why; the description does not name the range $VDK_KERNEL_MIN to $VDK_KERNEL_MAX"
 	why=${why#; }
 fi
@@ -112,7 +114,7 @@ else
 	[ "$(rpm -qp --qf '%{VERSION} %{ARCH}' "$rpm1")" = "$v noarch" ] ||
 		why="version/arch $(rpm -qp --qf '%{VERSION} %{ARCH}' "$rpm1")"
 	for r in dkms kernel-devel; do
-		rpm -qp --requires "$rpm1" | grep -qx "$r" || why="$why; no Requires: $r"
+		grep -qx "$r" <<<"$(rpm -qp --requires "$rpm1")" || why="$why; no Requires: $r"
 	done
 	rpm -qp --scripts "$rpm1" >"$t/scripts"
 	grep -q 'dkms add .*--rpm_safe_upgrade' "$t/scripts" || why="$why; %post lacks dkms add --rpm_safe_upgrade"
