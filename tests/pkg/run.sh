@@ -55,12 +55,16 @@ fail=0
 ok() { echo "PASS  $*"; pass=$((pass + 1)); }
 ko() { echo "FAIL  $*"; fail=$((fail + 1)); }
 
-rm -rf "$out"
+rm -rf "$out/debs"
 mkdir -p "$out/debs"
-# The modules of the last run must not stand in for this one's.
-for tag in $tags; do
-	rm -rf "$VDK_TOP/build/dkms/$(vdk_kfield "$tag" kver)"
-done
+# The modules of the last run must not stand in for this one's (a
+# --host-only run leaves them and the chroot logs alone).
+if [ $chroots = 1 ]; then
+	for tag in $tags; do
+		rm -rf "$VDK_TOP/build/dkms/$(vdk_kfield "$tag" kver)" \
+			"${out:?}/$(vdk_kfield "$tag" chroot)"
+	done
+fi
 
 # --- The packages: version N (VERSION) and N+1 for the upgrade test ---------
 v=$("$VDK_TOP/scripts/pkg.sh" version)
