@@ -18,7 +18,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse help deb rpm pkg-check
+	checkpatch sparse demo help deb rpm pkg-check
 
 all: modules
 
@@ -28,6 +28,8 @@ help:
 	@echo 'make probe                           only run the compat probes'
 	@echo 'make install [KVER=...]              install the built modules under'
 	@echo '                                     /lib/modules/<release>/updates/vduse-dkms'
+	@echo 'make demo                            see it work: Debian 12 kernel in QEMU,'
+	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
@@ -75,6 +77,9 @@ check:
 
 matrix:
 	@$(TOP)/scripts/matrix.sh $(KERNELS)
+
+demo:
+	@$(TOP)/scripts/demo.sh
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch.sh

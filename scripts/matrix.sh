@@ -21,14 +21,18 @@ modules land in build/<release>/out/, where the guest harness finds them.
 
   --sparse   run sparse (C=2) instead and fail on any sparse warning
              (results: PASS/FAIL sparse/<tag>)
+  --with-sparse  both in one pass per kernel (make check): the W=1 build
+             with C=2, reporting matrix/<tag>/... and sparse/<tag>
   -h, --help this text
 EOF
 }
 
 mode=build
+with_sparse=
 case ${1:-} in
 -h | --help) usage; exit 0 ;;
 --sparse) mode=sparse; shift ;;
+--with-sparse) with_sparse=y; shift ;;
 esac
 tags=${*:-$(vdk_tags)}
 
@@ -45,6 +49,23 @@ done
 pass=0
 fail=0
 table=
+
+# sparse_result NAME LOG RC: sparse reports come as warnings or errors from
+# the checker on our files. Kbuild turns sparse off with only a warning when
+# it thinks the checker is unusable: no CHECK line means sparse did not run.
+sparse_result() {
+	local name=$1 log=$2 rc=$3
+	if grep -q 'specified, but .* is not available' "$log" ||
+		! grep -q '^  CHECK ' "$log"; then
+		echo "FAIL  $name  (sparse did not run; log: $log)"; fail=$((fail + 1))
+	elif [ "$rc" = 0 ] && ! grep -qE "^($VDK_TOP/build/[^/]+/)?(src|compat|include|tests)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log"; then
+		echo "PASS  $name"; pass=$((pass + 1))
+	else
+		echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
+		grep -E ': (warning|error):' "$log" | head -n 20 | sed 's/^/      /' || true
+	fi
+}
+
 for tag in $tags; do
 	kver=$(vdk_kfield "$tag" kver)
 	suite=$(vdk_kfield "$tag" chroot)
@@ -54,7 +75,7 @@ for tag in $tags; do
 		args="C=2 VDK_TEST_MODULES=y"
 		name=sparse/$tag
 	else
-		args="W=1 KCFLAGS=-Werror VDK_TEST_MODULES=y"
+		args="W=1 KCFLAGS=-Werror VDK_TEST_MODULES=y${with_sparse:+ C=2}"
 		name=matrix/$tag
 	fi
 	vdk_log "$name: building for $kver in the $suite chroot"
@@ -74,19 +95,7 @@ for tag in $tags; do
 	' vdk "$root" "$VDK_TOP" make -C "$VDK_TOP" KVER="$kver" \
 		KDIR="/usr/src/linux-headers-$kver" $args modules >"$log" 2>&1 || rc=$?
 	if [ $mode = sparse ]; then
-		# sparse reports come as warnings or errors from the checker on our
-		# files; the build itself is not -Werror here.
-		# Kbuild turns sparse off with only a warning when it thinks the
-		# checker is unusable: no CHECK line means sparse did not run.
-		if grep -q 'specified, but .* is not available' "$log" ||
-			! grep -q '^  CHECK ' "$log"; then
-			echo "FAIL  $name  (sparse did not run; log: $log)"; fail=$((fail + 1))
-		elif [ $rc = 0 ] && ! grep -qE "^($VDK_TOP/build/[^/]+/)?(src|compat|include|tests)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log"; then
-			echo "PASS  $name"; pass=$((pass + 1))
-		else
-			echo "FAIL  $name  (log: $log)"; fail=$((fail + 1))
-			grep -E ': (warning|error):' "$log" | head -n 20 | sed 's/^/      /' || true
-		fi
+		sparse_result "$name" "$log" "$rc"
 		continue
 	fi
 	# The probe results must match tests/compat/expected.
@@ -118,6 +127,7 @@ for tag in $tags; do
 	else
 		echo "FAIL  $name/compat-smoke  (log: $log)"; fail=$((fail + 1))
 	fi
+	[ -z "$with_sparse" ] || sparse_result "sparse/$tag" "$log" "$rc"
 	table="$table$(printf '%-12s %-26s %s' "$tag" "$kver" "${mods:-(none)}")
 "
 done

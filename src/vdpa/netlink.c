@@ -525,6 +525,10 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENODEV;
 		goto out;
 	}
+	/* what was asked for first, as the in-kernel bus does; then the name */
+	err = vdpa_nl_check_dev_config(mdev, &config, info->extack);
+	if (err)
+		goto out;
 	same = vdpa_find_device(name);
 	if (same) {
 		put_device(&same->dev);
@@ -533,9 +537,6 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out;
 	}
-	err = vdpa_nl_check_dev_config(mdev, &config, info->extack);
-	if (err)
-		goto out;
 
 	/* dev_add() registers with _vdpa_register_device(): lock held */
 	err = mdev->ops->dev_add(mdev, name, &config);

@@ -24,20 +24,27 @@ static struct vduse_domain *vduse_map_domain(struct vduse_vq_group *group)
 
 /*
  * Enter a group's address space: the domain (or NULL) with group->lock held
- * for reading; leave it again with vduse_map_leave().
+ * for reading; leave it again with vduse_map_leave(). Without a group both
+ * are no-ops; the annotations keep sparse's lock count even on that path.
  */
 static struct vduse_domain *vduse_map_enter(struct vduse_vq_group *group)
+	__acquires(group)
 {
-	if (!group)
+	if (!group) {
+		__acquire(group);
 		return NULL;
+	}
 	read_lock(&group->lock);
 	return vduse_map_domain(group);
 }
 
 static void vduse_map_leave(struct vduse_vq_group *group)
+	__releases(group)
 {
 	if (group)
 		read_unlock(&group->lock);
+	else
+		__release(group);
 }
 
 #ifdef HAVE_VIRTIO_MAP_OPS

@@ -200,18 +200,19 @@ ssize_t vduse_msg_write_iter(struct kiocb *iocb, struct iov_iter *from)
 __poll_t vduse_msg_poll(struct file *file, poll_table *wait)
 {
 	struct vduse_dev *dev = file->private_data;
-	__poll_t mask = 0;
+	bool to_read, to_answer, broken;
 
 	poll_wait(file, &dev->msg_readq, wait);
 	spin_lock(&dev->msg_lock);
-	if (dev->broken)
-		mask |= EPOLLERR;
-	if (!list_empty(&dev->msg_pending))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (!list_empty(&dev->msg_sent))
-		mask |= EPOLLOUT | EPOLLWRNORM;
+	to_read = !list_empty(&dev->msg_pending);
+	to_answer = !list_empty(&dev->msg_sent);
+	broken = dev->broken;
 	spin_unlock(&dev->msg_lock);
-	return mask;
+
+	/* Writable means: a request the daemon read still waits for its answer. */
+	return (to_read ? EPOLLIN | EPOLLRDNORM : 0) |
+	       (to_answer ? EPOLLOUT | EPOLLWRNORM : 0) |
+	       (broken ? EPOLLERR : 0);
 }
 
 /* ------------------------------------------------------------------ */

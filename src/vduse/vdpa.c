@@ -120,8 +120,7 @@ static void vduse_vdpa_set_config_cb(struct vdpa_device *vdpa,
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
 	spin_lock_bh(&dev->irq_lock);
-	dev->config_cb.callback = cb->callback;
-	dev->config_cb.private = cb->private;
+	dev->config_cb = *cb;
 	spin_unlock_bh(&dev->irq_lock);
 }
 
@@ -244,6 +243,12 @@ static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 	down_write(&dev->status_sem);
 	WRITE_ONCE(dev->status, status);
 	up_write(&dev->status_sem);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		u32 i;
+
+		for (i = 0; i < dev->vq_num; i++)
+			vduse_vq_track_start(dev->vqs[i]);
+	}
 }
 
 static int vduse_vdpa_reset(struct vdpa_device *vdpa)
@@ -433,10 +438,14 @@ static const struct vdpa_mgmtdev_ops vduse_vdpa_mgmt_ops = {
 	.dev_del = vduse_vdpa_dev_del,
 };
 
+/*
+ * The classes `vdpa mgmtdev show` lists. virtio-fs devices are created and
+ * added all the same; like the in-tree module we do not list the class,
+ * which iproute2 up to 6.15 can only print as "< unknown class >".
+ */
 static struct virtio_device_id vduse_vdpa_id_table[] = {
-	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
-	{ VIRTIO_ID_FS, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ 0 },
 };
 

@@ -110,6 +110,19 @@ struct vduse_vq {
 	cpumask_var_t irq_affinity;
 
 	struct work_struct fail_work;
+	/*
+	 * Requests in flight on a block device's split ring, so the fail work
+	 * completes exactly those (the daemon completes out of order). Per
+	 * head: submissions minus completions seen so far. Set up at
+	 * DRIVER_OK where the rings are our own coherent memory.
+	 */
+	spinlock_t track_lock;
+	s8 *track;
+	struct vring_avail *track_avail;
+	struct vring_used *track_used;
+	u16 track_avail_idx;
+	u16 track_used_idx;
+	bool track_lost;
 	struct kobject kobj;
 };
 
@@ -215,6 +228,8 @@ int vduse_vq_inject_irq(struct vduse_vq *vq);
 int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work,
 		       int cpu);
 void vduse_vq_fail_inflight(struct vduse_vq *vq);
+void vduse_vq_track(struct vduse_vq *vq);
+void vduse_vq_track_start(struct vduse_vq *vq);
 
 /* vdpa.c */
 int vduse_vdpa_mgmt_init(void);

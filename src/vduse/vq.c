@@ -18,6 +18,135 @@
 #define VDUSE_IRQ_ANY_CPU	(-1)
 
 /* ------------------------------------------------------------------ */
+/* Which requests are in flight (block devices, split rings)          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Account the ring entries published since the last look: +1 per head the
+ * driver made available, -1 per head the daemon used. The order between
+ * the two rings is unknown, but the sums are not: a head is in flight iff
+ * its count is 1. Looking at every kick, every interrupt and when failing
+ * requests keeps both rings from wrapping unseen; if they did anyway, or
+ * the daemon wrote nonsense, tracking stops for good (track_lost) and the
+ * fail work leaves the queue alone rather than complete the wrong heads.
+ */
+static void vduse_vq_track_scan(struct vduse_vq *vq)
+{
+	u32 num = vq->ring.num;
+	u16 idx, pos;
+
+	lockdep_assert_held(&vq->track_lock);
+	if (!vq->track || vq->track_lost)
+		return;
+
+	idx = le16_to_cpu((__force __le16)READ_ONCE(vq->track_avail->idx));
+	/* entries below the index are valid once we saw it */
+	smp_rmb();
+	if ((u16)(idx - vq->track_avail_idx) > num)
+		goto lost;
+	for (pos = vq->track_avail_idx; pos != idx; pos++) {
+		u16 head = le16_to_cpu((__force __le16)
+				       READ_ONCE(vq->track_avail->ring[pos % num]));
+
+		if (head >= num || vq->track[head] > 1)
+			goto lost;
+		vq->track[head]++;
+	}
+	vq->track_avail_idx = idx;
+
+	idx = le16_to_cpu((__force __le16)READ_ONCE(vq->track_used->idx));
+	/* the same for the used entries */
+	smp_rmb();
+	if ((u16)(idx - vq->track_used_idx) > num)
+		goto lost;
+	for (pos = vq->track_used_idx; pos != idx; pos++) {
+		u32 id = le32_to_cpu((__force __le32)
+				     READ_ONCE(vq->track_used->ring[pos % num].id));
+
+		/* -1: used before we saw it made available; the next look fixes it */
+		if (id >= num || vq->track[id] < 0)
+			goto lost;
+		vq->track[id]--;
+	}
+	vq->track_used_idx = idx;
+	return;
+lost:
+	vq->track_lost = true;
+	dev_warn_ratelimited(vq->dev->cdev,
+			     "vq%u: lost track of the requests in flight\n",
+			     vq->index);
+}
+
+void vduse_vq_track(struct vduse_vq *vq)
+{
+	unsigned long flags;
+
+	if (!READ_ONCE(vq->track))
+		return;
+	spin_lock_irqsave(&vq->track_lock, flags);
+	vduse_vq_track_scan(vq);
+	spin_unlock_irqrestore(&vq->track_lock, flags);
+}
+
+/* At DRIVER_OK: start tracking where the fail work could use it. */
+void vduse_vq_track_start(struct vduse_vq *vq)
+{
+	struct vduse_dev *dev = vq->dev;
+	struct vduse_domain *domain;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	u32 num = vq->ring.num;
+	unsigned long flags;
+	s8 *track;
+
+	if (dev->device_id != VIRTIO_ID_BLOCK || !vq->ready || !num ||
+	    num > 0x8000 ||
+	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
+	    READ_ONCE(vq->track))
+		return;
+	mutex_lock(&dev->domain_lock);
+	domain = dev->as[dev->groups[vq->group].asid].domain;
+	mutex_unlock(&dev->domain_lock);
+	if (!domain)
+		return;
+	/* Only rings in our own coherent memory (virtio-vdpa), not a VM's. */
+	avail = vduse_domain_coherent_va(domain, vq->ring.driver,
+					 struct_size(avail, ring, num));
+	used = vduse_domain_coherent_va(domain, vq->ring.device,
+					struct_size(used, ring, num) +
+					sizeof(__virtio16));
+	if (!avail || !used)
+		return;
+	track = kcalloc(num, sizeof(*track), GFP_KERNEL);
+	if (!track)
+		return;
+
+	spin_lock_irqsave(&vq->track_lock, flags);
+	vq->track_avail = avail;
+	vq->track_used = used;
+	vq->track_avail_idx = 0;
+	vq->track_used_idx = 0;
+	vq->track_lost = false;
+	WRITE_ONCE(vq->track, track);
+	vduse_vq_track_scan(vq);
+	spin_unlock_irqrestore(&vq->track_lock, flags);
+}
+
+static void vduse_vq_track_stop(struct vduse_vq *vq)
+{
+	unsigned long flags;
+	s8 *track;
+
+	spin_lock_irqsave(&vq->track_lock, flags);
+	track = vq->track;
+	WRITE_ONCE(vq->track, NULL);
+	vq->track_avail = NULL;
+	vq->track_used = NULL;
+	spin_unlock_irqrestore(&vq->track_lock, flags);
+	kfree(track);
+}
+
+/* ------------------------------------------------------------------ */
 /* Kicks: driver -> daemon                                            */
 /* ------------------------------------------------------------------ */
 
@@ -42,6 +171,7 @@ void vduse_vq_kick(struct vduse_vq *vq)
 {
 	struct vduse_dev *dev = vq->dev;
 
+	vduse_vq_track(vq);
 	/* Nobody serves the queue any more: fail what the driver adds. */
 	if (READ_ONCE(dev->fenced)) {
 		schedule_work(&vq->fail_work);
@@ -89,6 +219,7 @@ static void vduse_vq_irq_work(struct work_struct *work)
 {
 	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
 
+	vduse_vq_track(vq);
 	spin_lock_bh(&vq->irq_lock);
 	if (vq->ready && vq->cb.callback)
 		vq->cb.callback(vq->cb.private);
@@ -130,6 +261,7 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 {
 	bool signalled = false;
 
+	vduse_vq_track(vq);
 	/* vhost-vdpa's irqfd: signal it directly, no work needed */
 	spin_lock_bh(&vq->irq_lock);
 	if (vq->ready && vq->cb.trigger) {
@@ -204,12 +336,12 @@ static int vduse_vq_walk_table(struct vduse_domain *domain,
 }
 
 /*
- * Complete every request between the used and the available index with
- * VIRTIO_BLK_S_IOERR, as the device would, then interrupt the driver. Only
- * for block devices with split rings mapped through our own domain (the
- * virtio-vdpa path), and only once the daemon is gone (fenced), so nobody
- * else writes the used ring. Everything read from the ring is checked: the
- * daemon may have left garbage there.
+ * Complete every request in flight with VIRTIO_BLK_S_IOERR, as the device
+ * would, then interrupt the driver. Only for block devices with split rings
+ * in our own coherent memory (the virtio-vdpa path, where tracking runs),
+ * and only once the daemon is gone (fenced), so nobody else writes the used
+ * ring. Everything read from the ring is checked: the daemon may have left
+ * garbage there.
  */
 static void vduse_vq_fail_work(struct work_struct *work)
 {
@@ -219,14 +351,14 @@ static void vduse_vq_fail_work(struct work_struct *work)
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	u16 avail_idx, used_idx, pending, k;
-	u32 num;
+	unsigned long flags;
+	u16 *heads = NULL;
+	u16 used_idx, n, k;
+	u32 num, h;
+	bool lost;
 
 	down_read(&dev->status_sem);
-	if (dev->device_id != VIRTIO_ID_BLOCK ||
-	    !(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
-	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
-	    !vq->ready || !vq->ring.num || vq->ring.num > 0x8000)
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || !READ_ONCE(vq->track))
 		goto out;
 	num = vq->ring.num;
 	mutex_lock(&dev->domain_lock);
@@ -234,17 +366,13 @@ static void vduse_vq_fail_work(struct work_struct *work)
 	mutex_unlock(&dev->domain_lock);
 	if (!domain)
 		goto out;
-
 	desc = vduse_domain_coherent_va(domain, vq->ring.desc,
 					sizeof(*desc) * num);
-	avail = vduse_domain_coherent_va(domain, vq->ring.driver,
-					 struct_size(avail, ring, num));
-	/* the used ring ends with avail_event (VIRTIO_RING_F_EVENT_IDX) */
-	used = vduse_domain_coherent_va(domain, vq->ring.device,
-					struct_size(used, ring, num) +
-					sizeof(__virtio16));
-	if (!desc || !avail || !used)
+	heads = kmalloc_array(num, sizeof(*heads), GFP_KERNEL);
+	if (!desc || !heads)
 		goto out;
+	avail = vq->track_avail;
+	used = vq->track_used;
 
 again:
 	/*
@@ -255,41 +383,51 @@ again:
 	WRITE_ONCE(used->flags, 0);
 	WRITE_ONCE(*(__virtio16 *)&used->ring[num],
 		   (__force __virtio16)READ_ONCE(avail->idx));
-	/* publish the event index before reading avail->idx again */
+	/* publish the event index before looking at avail->idx again */
 	smp_mb();
-	avail_idx = le16_to_cpu((__force __le16)READ_ONCE(avail->idx));
-	/* ring entries below avail->idx are valid once we saw the index */
-	smp_rmb();
-	used_idx = le16_to_cpu((__force __le16)READ_ONCE(used->idx));
-	pending = avail_idx - used_idx;
-	if (pending > num) {
-		dev_warn(dev->cdev, "vq%u: ring state corrupt, cannot fail requests\n",
-			 vq->index);
+
+	spin_lock_irqsave(&vq->track_lock, flags);
+	vduse_vq_track_scan(vq);
+	lost = vq->track_lost;
+	used_idx = vq->track_used_idx;
+	n = 0;
+	for (h = 0; h < num && !lost; h++) {
+		if (vq->track[h] == 1)
+			heads[n++] = h;
+		else if (vq->track[h])
+			lost = true;
+	}
+	if (n != (u16)(vq->track_avail_idx - used_idx))
+		lost = true;
+	spin_unlock_irqrestore(&vq->track_lock, flags);
+	if (lost) {
+		dev_warn_ratelimited(dev->cdev,
+				     "vq%u: requests in flight unknown, cannot fail them\n",
+				     vq->index);
 		goto out;
 	}
 
-	for (k = 0; k < pending; k++) {
+	for (k = 0; k < n; k++) {
 		u16 slot = (used_idx + k) % num;
-		u16 head = le16_to_cpu((__force __le16)READ_ONCE(avail->ring[slot]));
 		struct vduse_chain_end end = {};
 		u8 status = VIRTIO_BLK_S_IOERR;
 		u32 written = 0;
 
-		if (!vduse_vq_walk_table(domain, desc, num, head, &end, true) &&
+		if (!vduse_vq_walk_table(domain, desc, num, heads[k], &end, true) &&
 		    end.len &&
 		    !vduse_domain_bounce_access(domain, end.addr + end.len - 1,
 						&status, 1, true))
 			written = 1;
-		used->ring[slot].id = (__force __virtio32)cpu_to_le32(head);
+		used->ring[slot].id = (__force __virtio32)cpu_to_le32(heads[k]);
 		used->ring[slot].len = (__force __virtio32)cpu_to_le32(written);
 	}
-	if (pending) {
+	if (n) {
 		/* the driver must see the entries before the new used index */
 		smp_wmb();
 		WRITE_ONCE(used->idx,
-			   (__force __virtio16)cpu_to_le16(used_idx + pending));
+			   (__force __virtio16)cpu_to_le16(used_idx + n));
 		dev_info_ratelimited(dev->cdev, "vq%u: failed %u requests\n",
-				     vq->index, pending);
+				     vq->index, n);
 		spin_lock_bh(&vq->irq_lock);
 		if (vq->cb.callback)
 			vq->cb.callback(vq->cb.private);
@@ -299,6 +437,7 @@ again:
 	}
 out:
 	up_read(&dev->status_sem);
+	kfree(heads);
 }
 
 void vduse_vq_fail_inflight(struct vduse_vq *vq)
@@ -315,6 +454,7 @@ void vduse_vq_reset(struct vduse_vq *vq)
 {
 	struct eventfd_ctx *kickfd;
 
+	vduse_vq_track_stop(vq);
 	memset(&vq->ring, 0, sizeof(vq->ring));
 	vq->ready = false;
 
@@ -415,6 +555,7 @@ static struct vduse_vq *vduse_vq_alloc(struct vduse_dev *dev, u32 index)
 	vq->irq_cpu = VDUSE_IRQ_ANY_CPU;
 	spin_lock_init(&vq->kick_lock);
 	spin_lock_init(&vq->irq_lock);
+	spin_lock_init(&vq->track_lock);
 	INIT_WORK(&vq->kick_work, vduse_vq_kick_work);
 	INIT_WORK(&vq->irq_work, vduse_vq_irq_work);
 	INIT_WORK(&vq->fail_work, vduse_vq_fail_work);
@@ -465,6 +606,7 @@ void vduse_vq_put_all(struct vduse_dev *dev)
 		cancel_work_sync(&vq->fail_work);
 		cancel_work_sync(&vq->kick_work);
 		cancel_work_sync(&vq->irq_work);
+		vduse_vq_track_stop(vq);
 		kobject_put(&vq->kobj);
 	}
 	kfree(dev->vqs);

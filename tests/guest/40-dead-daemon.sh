@@ -4,8 +4,9 @@
 # vdk-project-modules: vduse
 # vdk-timeout: 240
 #
-# A dead daemon on the container path: qemu-storage-daemon is SIGKILLed
-# while fio writes to the VDUSE disk. Then `vdpa dev del` must complete
+# A dead daemon on the container path, three times over: qemu-storage-daemon
+# is SIGKILLed while fio writes to the VDUSE disk (16 requests in flight,
+# completed out of order). Then `vdpa dev del` must complete
 # within 60 s, fio must end (its requests fail with I/O errors instead of
 # hanging) and the disk must go away. The VDUSE device itself stays (nobody
 # destroyed it; the guest has no tool for VDUSE_DESTROY_DEV yet, and its
@@ -21,37 +22,46 @@ trap cleanup_vdpa EXIT
 	tap_skip "the in-tree VDUSE hangs in del_gendisk when its daemon dies (docs/vduse.md)"
 
 load vduse virtio_vdpa virtio_blk
-disk=$VDK_WORK/disk.raw
-must "create the backing file" truncate -s $((64 << 20)) "$disk"
-qsd_start vduse0 "$disk" ",queue-size=256"
-must "short msg_timeout" eval "echo 5 >/sys/class/vduse/vduse0/msg_timeout"
-must "vdpa dev add" vdpa dev add name vduse0 mgmtdev vduse
-wait_for 20 "a block device on vduse0" quiet compgen -G '/sys/bus/vdpa/devices/vduse0/virtio*/block/vd*'
-blk=$(basename /sys/bus/vdpa/devices/vduse0/virtio*/block/vd*)
-wait_for 10 "/dev/$blk" test -b "/dev/$blk"
+round() {
+	local name=$1 disk blk fio_pid rc t0
+	disk=$VDK_WORK/$name.raw
+	must "create the backing file" truncate -s $((64 << 20)) "$disk"
+	qsd_start "$name" "$disk" ",queue-size=256"
+	must "short msg_timeout" eval "echo 5 >/sys/class/vduse/$name/msg_timeout"
+	must "vdpa dev add" vdpa dev add name "$name" mgmtdev vduse
+	wait_for 20 "a block device on $name" quiet compgen -G "/sys/bus/vdpa/devices/$name/virtio*/block/vd*"
+	blk=$(basename "/sys/bus/vdpa/devices/$name"/virtio*/block/vd*)
+	wait_for 10 "/dev/$blk" test -b "/dev/$blk"
 
-fio --name=vdk-dead --filename="/dev/$blk" --direct=1 --ioengine=libaio \
-	--iodepth=16 --rw=randwrite --bs=4k --size=32M --time_based --runtime=100 \
-	--output="$VDK_WORK/fio.log" &
-fio_pid=$!
-sleep 3
-kill -0 "$fio_pid" 2>/dev/null || tap_not_ok "fio ended before the daemon was killed"
-say "killing qemu-storage-daemon (pid $QSD_PID) with SIGKILL under I/O"
-kill -KILL "$QSD_PID"
-wait "$QSD_PID" 2>/dev/null
-QSD_PID=
+	fio --name="vdk-dead-$name" --filename="/dev/$blk" --direct=1 --ioengine=libaio \
+		--iodepth=32 --rw=randrw --bsrange=4k-256k --size=48M --time_based --runtime=100 \
+		--output="$VDK_WORK/fio-$name.log" &
+	fio_pid=$!
+	sleep 3
+	kill -0 "$fio_pid" 2>/dev/null || tap_not_ok "fio ended before the daemon was killed"
+	say "killing qemu-storage-daemon (pid $QSD_PID) with SIGKILL under I/O"
+	kill -KILL "$QSD_PID"
+	wait "$QSD_PID" 2>/dev/null
+	QSD_PID=
 
-t0=$SECONDS
-must "vdpa dev del with a dead daemon (60 s limit)" timeout 60 vdpa dev del vduse0
-say "vdpa dev del took $((SECONDS - t0)) s"
-wait_for 30 "fio to end" eval "! kill -0 $fio_pid"
-rc=0
-wait "$fio_pid" || rc=$?
-cat "$VDK_WORK/fio.log"
-[ $rc != 0 ] || tap_not_ok "fio reported success although the device died under it"
-say "fio ended with status $rc (I/O errors expected)"
-wait_for 10 "/dev/$blk to go away" test ! -e "/dev/$blk"
-dmesg | grep -E 'vduse.*(fenced|broken|failed [0-9]+ requests)' | tail -n 5
+	t0=$SECONDS
+	must "vdpa dev del with a dead daemon (60 s limit)" timeout 60 vdpa dev del "$name"
+	say "vdpa dev del took $((SECONDS - t0)) s"
+	wait_for 30 "fio to end" eval "! kill -0 $fio_pid"
+	rc=0
+	wait "$fio_pid" || rc=$?
+	cat "$VDK_WORK/fio-$name.log"
+	[ $rc != 0 ] || tap_not_ok "fio reported success although the device died under it"
+	say "fio ended with status $rc (I/O errors expected)"
+	wait_for 10 "/dev/$blk to go away" test ! -e "/dev/$blk"
+	dmesg | grep -E 'vduse.*(fenced|broken|failed [0-9]+ requests)' | tail -n 5
+}
+
+# Three rounds: the requests left in flight, and the order in which the
+# daemon completed the others, differ from round to round.
+for r in 0 1 2; do
+	round "vdead$r"
+done
 
 unload virtio_vdpa
 tap_ok

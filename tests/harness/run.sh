@@ -45,7 +45,11 @@ tap.log). Progress goes to stderr.
   Environment: VDK_TCG_THREAD=single (default) or multi (one host thread
   per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST,
   VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/),
-  VDK_SCENARIOS="container vm" (only these scenarios; default all).
+  VDK_SCENARIOS="container vm" (only these scenarios; default all),
+  VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
+  VDK_SETS="project" (module sets to run; default "in-tree project"),
+  VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
+  default $VDK_CACHE/guest.lock).
   -h, --help       this text
 EOF
 }
@@ -77,14 +81,17 @@ tags=$(echo "$tags" | xargs)
 for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
 
 GUEST=$VDK_TOP/tests/guest
+# Where the scenarios come from (make demo points it at tests/demo).
+SCEN_DIR=${VDK_SCENARIO_DIR:-$GUEST}
 OUT=$VDK_TOP/build/harness
 mkdir -p "$OUT"
 # One harness run at a time on the machine, whichever checkout it comes
 # from (2 cores: two TCG guests at once make both miss their time limits).
-mkdir -p "$VDK_CACHE"
-exec 9>"$VDK_CACHE/guest.lock"
+lock=${VDK_GUEST_LOCK:-$VDK_CACHE/guest.lock}
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
 if ! flock -n 9; then
-	vdk_log "harness: another guest run holds $VDK_CACHE/guest.lock; waiting for it"
+	vdk_log "harness: another guest run holds $lock; waiting for it"
 	flock 9
 fi
 results=$OUT/results.txt
@@ -115,7 +122,7 @@ scen_field() {
 }
 scenario_files() {
 	local f
-	(cd "$GUEST" && ls [0-9][0-9]-*.sh) | while read -r f; do
+	(cd "$SCEN_DIR" && ls [0-9][0-9]-*.sh) | while read -r f; do
 		if [ -z "${VDK_SCENARIOS:-}" ] ||
 			[[ " $VDK_SCENARIOS " == *" $(scen_name "$f") "* ]]; then
 			echo "$f"
@@ -293,10 +300,14 @@ run_kernel() {
 	plan=
 	for s in $(scenario_files); do
 		name=$(scen_name "$s")
-		mods=$(scen_field "$GUEST/$s" modules)
-		pmods=$(scen_field "$GUEST/$s" project-modules)
+		mods=$(scen_field "$SCEN_DIR/$s" modules)
+		pmods=$(scen_field "$SCEN_DIR/$s" project-modules)
 		for set in in-tree project; do
 			reason=
+			case " ${VDK_SETS:-in-tree project} " in
+			*" $set "*) ;;
+			*) continue ;;
+			esac
 			if [ $set = in-tree ]; then
 				reason=$intree_ok
 				for m in $mods; do
@@ -324,7 +335,7 @@ run_kernel() {
 				result SKIP "guest/$tag/$set/$name" "$reason"
 				cell[$tag/$set/$name]=SKIP
 			else
-				plan="$plan$set $s $(scen_field "$GUEST/$s" timeout)
+				plan="$plan$set $s $(scen_field "$SCEN_DIR/$s" timeout)
 "
 			fi
 		done
@@ -343,9 +354,16 @@ run_kernel() {
 	mkdir -p "$stage/vdk/scenarios" "$stage/vdk/project"
 	cp "$GUEST/init" "$stage/init"
 	cp "$GUEST/lib.sh" "$GUEST/selftest-splat.sh" "$stage/vdk/"
-	for s in $(scenario_files); do cp "$GUEST/$s" "$stage/vdk/scenarios/"; done
+	for s in $(scenario_files); do cp "$SCEN_DIR/$s" "$stage/vdk/scenarios/"; done
 	echo "$plan" >"$stage/vdk/plan"
 	[ -z "$ours" ] || cp "$outdir"/*.ko "$stage/vdk/project/"
+	# bookworm's iproute2 (6.1, the host's) next to the guest's trixie 6.15:
+	# both must speak to our bus. Its libraries (libc, libmnl, libcap) are
+	# older than the guest's, so it runs there as is.
+	if [ -x /usr/sbin/vdpa ]; then
+		mkdir -p "$stage/vdk/bin"
+		cp /usr/sbin/vdpa "$stage/vdk/bin/vdpa-bookworm"
+	fi
 	cat >"$stage/vdk/config" <<EOF
 VDK_TAG='$tag'
 VDK_KVER='$kver'
@@ -354,7 +372,7 @@ VDK_HARNESS_SELFTEST='$selftest'
 EOF
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
-	for s in $(scenario_files); do mods="$mods $(scen_field "$GUEST/$s" modules)"; done
+	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
 	[ -z "$ours" ] || mods="$mods $(modinfo -F depends "$outdir"/*.ko | tr ',' ' ')"
 	# shellcheck disable=SC2046
 	stage_modules "$kver" "$stage" $(echo "$mods" | tr ' ' '\n' | sort -u)
