@@ -9,8 +9,8 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-Usage: ${0##*/} [--force] [--pkg] SUITE
-       ${0##*/} [--pkg] --path SUITE
+Usage: ${0##*/} [--force] SUITE
+       ${0##*/} --path SUITE
 
 Create the build chroot for SUITE (bullseye, bookworm, trixie or sid) under
 $VDK_CACHE/chroots/SUITE with mmdebstrap, containing make, the compiler and
@@ -22,31 +22,17 @@ Nothing is installed into the host: other suites' packages exist only inside
 the chroot.
 
   --force   rebuild even if the cached chroot is current
-  --pkg     the package-test chroot instead ($VDK_CACHE/chroots/pkg-SUITE):
-            no compiler or headers chosen by us beyond the headers of the
-            suite's first kernel of tests/kernels.conf (which pull in its
-            compiler); dkms, rpm (for the rpm's scriptlet test) and the
-            headers of the suite's other kernels are only downloaded into
-            apt's cache, with the package lists
-            kept, so the tests install them without the network. Tests
-            never change it: they run in an overlay on top of it.
   --path    print the chroot directory and exit
   -h, --help  this text
 EOF
 }
 
 force=0
-prefix=
-while [ $# -gt 0 ]; do
-	case $1 in
-	-h | --help) usage; exit 0 ;;
-	--path) echo "$VDK_CACHE/chroots/$prefix${2:?suite}"; exit 0 ;;
-	--force) force=1; shift ;;
-	--pkg) prefix=pkg-; shift ;;
-	-*) usage >&2; exit 2 ;;
-	*) break ;;
-	esac
-done
+case ${1:-} in
+-h | --help) usage; exit 0 ;;
+--path) echo "$VDK_CACHE/chroots/${2:?suite}"; exit 0 ;;
+--force) force=1; shift ;;
+esac
 [ $# -eq 1 ] || { usage >&2; exit 2; }
 suite=$1
 
@@ -70,34 +56,20 @@ command -v mmdebstrap >/dev/null ||
 
 # The compilers and headers of the kernels that build in this suite.
 pkgs="make libc6-dev sparse"
-later=
 for tag in $(vdk_tags); do
 	[ "$(vdk_kfield "$tag" chroot)" = "$suite" ] || continue
 	pkgs="$pkgs $(vdk_kfield "$tag" cc) linux-headers-$(vdk_kfield "$tag" kver)"
-	later="$later linux-headers-$(vdk_kfield "$tag" kver)"
 done
-# Package tests: the first kernel's headers installed (the package's
-# dependencies must bring everything else), dkms and the other kernels'
-# headers downloaded only.
-# shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hook
-final=(--customize-hook='chroot "$1" apt-get clean')
-if [ -n "$prefix" ]; then
-	first=${later# }; first=${first%% *}
-	pkgs=$first
-	later="dkms rpm ${later/ $first/}"
-	final=(--customize-hook="chroot \"\$1\" apt-get install -y --download-only $later"
-		--skip=cleanup/apt)
-fi
 
-dir=$VDK_CACHE/chroots/$prefix$suite
-recipe=$( (cat "$0"; echo "$pkgs"; echo "$later"; echo "$sources") | sha256sum | cut -c1-16)
+dir=$VDK_CACHE/chroots/$suite
+recipe=$( (cat "$0"; echo "$pkgs"; echo "$sources") | sha256sum | cut -c1-16)
 if [ $force = 0 ] && [ -f "$dir/.vdk-recipe" ] &&
 	[ "$(cat "$dir/.vdk-recipe")" = "$recipe" ]; then
 	vdk_log "chroot $suite is current ($dir)"
 	exit 0
 fi
 
-vdk_log "creating chroot $prefix$suite: $pkgs${prefix:+ (download only:$later)}"
+vdk_log "creating chroot $suite: $pkgs"
 rm -rf "$dir" "$dir.new"
 mkdir -p "$(dirname "$dir")"
 
@@ -129,7 +101,7 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	--customize-hook="copy-in $stub/vdk-no-initramfs.deb /tmp" \
 	--customize-hook='chroot "$1" dpkg -i /tmp/vdk-no-initramfs.deb' \
 	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $pkgs" \
-	"${final[@]}" \
+	--customize-hook='chroot "$1" apt-get clean' \
 	"$suite" "$dir.new" - <<<"$sources" >&2
 # Debian's 7.2 headers call scripts/checker-valid.sh before running sparse
 # (C=1/C=2) but do not ship it, so Kbuild silently skips sparse. Supply one
@@ -154,4 +126,4 @@ EOS
 done
 echo "$recipe" >"$dir.new/.vdk-recipe"
 mv "$dir.new" "$dir"
-vdk_log "chroot $prefix$suite ready ($(du -sh "$dir" | cut -f1))"
+vdk_log "chroot $suite ready ($(du -sh "$dir" | cut -f1))"

@@ -26,7 +26,7 @@ grouped by their chroot suite:
                      in range, and its module list is the module set the
                      build produces (build/<release>/out/ when present)
   pkg/SUITE/...      in a throw-away overlay on the package-test chroot of
-                     SUITE (scripts/mkchroot.sh --pkg): install, kernel
+                     SUITE (scripts/mkchroot-pkg.sh): install, kernel
                      upgrade (suites with two kernels), a kernel outside the
                      range (build refused, kernel hooks succeed), package upgrade,
                      remove, reinstall, image-builder flow, purge
@@ -214,13 +214,13 @@ for suite in $suites; do
 		ko "pkg/$suite  (no packages to test)"
 		continue
 	fi
-	if ! "$VDK_TOP/scripts/mkchroot.sh" --pkg "$suite" >"$out/mkchroot-$suite.log" 2>&1; then
+	if ! "$VDK_TOP/scripts/mkchroot-pkg.sh" "$suite" >"$out/mkchroot-$suite.log" 2>&1; then
 		ko "pkg/$suite/chroot  (log: $out/mkchroot-$suite.log)"
 		tail -n 3 "$out/mkchroot-$suite.log" | sed 's/^/      /'
 		continue
 	fi
-	lower=$("$VDK_TOP/scripts/mkchroot.sh" --pkg --path "$suite")
-	# The chroot's first kernel is the first one mkchroot.sh installed.
+	lower=$("$VDK_TOP/scripts/mkchroot-pkg.sh" --path "$suite")
+	# The chroot's first kernel is the one mkchroot-pkg.sh installed.
 	first=$(awk -v s="$suite" '!/^[[:space:]]*(#|$)/ && $4 == s { print $2; exit }' \
 		"$VDK_KERNELS_CONF")
 	case " $(echo "$kvers" | tr '\n' ' ') " in
