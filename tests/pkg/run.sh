@@ -37,8 +37,8 @@ grouped by their chroot suite:
 --host-only runs only the tests without a chroot (pkg/deb ... pkg/dkms-conf).
 The modules dkms built at the first install are copied to
 build/dkms/<release>/out/, for the guest harness (VDK_BUILD_ROOT). Logs:
-build/pkg-test/<suite>/log. Needs root; prints PASS/FAIL lines and
-"N passed, N failed".
+build/pkg-test/<suite>/log. Needs root; prints PASS/FAIL/SKIP lines and
+"N passed, N failed, N skipped".
 EOF
 }
 chroots=1
@@ -52,6 +52,7 @@ tags=${*:-$(vdk_tags)}
 out=$VDK_TOP/build/pkg-test
 pass=0
 fail=0
+skip=0
 ok() { echo "PASS  $*"; pass=$((pass + 1)); }
 ko() { echo "FAIL  $*"; fail=$((fail + 1)); }
 
@@ -193,6 +194,7 @@ if [ -f "${conf:-}" ]; then
 	why=${why#; }
 	if [ "$n" = 0 ]; then
 		echo "SKIP  pkg/dkms-conf  (no matrix chroot headers yet: make matrix)"
+		skip=$((skip + 1))
 	elif [ -z "$why" ]; then
 		ok "pkg/dkms-conf  ($n kernels)"
 	else
@@ -226,6 +228,7 @@ for suite in $suites; do
 	case " $(echo "$kvers" | tr '\n' ' ') " in
 	*" $first "*) kvers="$first $(echo "$kvers" | grep -vx "$first" | tr '\n' ' ')" ;;
 	*) echo "SKIP  pkg/$suite  (the chroot's first kernel $first is not selected)"
+		skip=$((skip + 1))
 		continue ;;
 	esac
 	w=$out/$suite
@@ -260,13 +263,13 @@ for suite in $suites; do
 		case $line in
 		PASS\ *) echo "$line"; pass=$((pass + 1)) ;;
 		FAIL\ *) echo "$line"; fail=$((fail + 1)) ;;
-		SKIP\ *) echo "$line" ;;
+		SKIP\ *) echo "$line"; skip=$((skip + 1)) ;;
 		*) echo "$line" >&2 ;;
 		esac
-		echo "$pass $fail" >"$w/counts"
+		echo "$pass $fail $skip" >"$w/counts"
 	done
 	rc=${PIPESTATUS[0]}
-	[ -f "$w/counts" ] && read -r pass fail <"$w/counts"
+	[ -f "$w/counts" ] && read -r pass fail skip <"$w/counts"
 	[ -f "$w/share/log" ] && cp "$w/share/log" "$w/log"
 	if [ "$rc" != 0 ] && [ "$fail" = "$f0" ]; then
 		ko "pkg/$suite  (the chroot run exited with $rc; log: $w/log)"
@@ -290,5 +293,5 @@ for suite in $suites; do
 	rm -rf "$w/upper" "$w/work" "$w/root"
 done
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
