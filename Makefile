@@ -18,7 +18,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help
+	checkpatch sparse demo help deb rpm pkg-check
 
 all: modules
 
@@ -34,13 +34,16 @@ help:
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
+	@echo 'make deb                             build/pkg/vduse-dkms_<version>_all.deb'
+	@echo 'make rpm                             build/pkg/vduse-dkms-<version>-1.noarch.rpm'
+	@echo 'make pkg-check [KERNELS=...]         the package tests (tests/pkg/)'
 	@echo 'make clean                           remove build/'
 
 # The build directory mirrors the source tree with symlinks, so objects,
 # probe results and the generated header never land in the source tree.
 prepare:
 	@mkdir -p $(BUILD)/out $(BUILD)/include
-	@cd $(TOP) && find src include compat tests/kmod Kbuild -type f ! -name '*.o' | \
+	@cd $(TOP) && find $$(ls -d src include compat tests/kmod Kbuild 2>/dev/null) -type f ! -name '*.o' | \
 	while read -r f; do \
 		mkdir -p "$(BUILD)/$$(dirname "$$f")"; \
 		[ -L "$(BUILD)/$$f" ] || ln -sf "$(TOP)/$$f" "$(BUILD)/$$f"; \
@@ -83,3 +86,12 @@ checkpatch:
 
 sparse:
 	@$(TOP)/scripts/matrix.sh --sparse $(KERNELS)
+
+deb:
+	@$(TOP)/scripts/pkg.sh deb
+
+rpm:
+	@$(TOP)/scripts/pkg.sh rpm
+
+pkg-check:
+	@$(TOP)/tests/pkg/run.sh $(KERNELS)

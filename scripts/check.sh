@@ -17,6 +17,10 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
   matrix       build for each kernel in its chroot, W=1 -Werror; probe
                results checked against tests/compat/expected
   sparse       sparse (C=2) for each kernel, in the same pass as the build, in the same pass as the build
+  pkg          make deb / make rpm, lintian, rpmlint, and the DKMS lifecycle
+               (install, kernel upgrade, upgrade, remove, reinstall, image
+               builds, purge; the rpm's scriptlets) in a package-test chroot
+               of each suite (tests/pkg/run.sh)
   harness      host-side self-test of the guest harness's splat detector
   guest        boot each kernel under QEMU and run tests/guest/ scenarios
                with the in-tree and the project module sets
@@ -64,6 +68,8 @@ component build-errors "$VDK_TOP/tests/build/errors.sh"
 # One pass per kernel: the W=1 -Werror build with sparse (C=2) alongside.
 # shellcheck disable=SC2086
 component matrix "$VDK_TOP/scripts/matrix.sh" --with-sparse $tags
+# shellcheck disable=SC2086
+component pkg "$VDK_TOP/tests/pkg/run.sh" $tags
 if [ -x "$VDK_TOP/tests/harness/selftest-detector.sh" ]; then
 	component harness "$VDK_TOP/tests/harness/selftest-detector.sh"
 else
@@ -71,6 +77,22 @@ else
 		tee -a "$results"
 fi
 if [ -x "$VDK_TOP/tests/harness/run.sh" ]; then
+	# The project module set the guests boot is the one dkms built in the
+	# package tests (build/dkms/<release>/out/): the package path is the
+	# tested path. Without it for every kernel, say so and boot the matrix
+	# build instead.
+	missing=
+	for t in $tags; do
+		k=$(vdk_kfield "$t" kver)
+		ls "$VDK_TOP/build/dkms/$k/out/"*.ko >/dev/null 2>&1 || missing="$missing $t"
+	done
+	if [ -z "$missing" ]; then
+		export VDK_BUILD_ROOT=$VDK_TOP/build/dkms
+		vdk_log "guest: booting the modules dkms built (build/dkms/)"
+	else
+		echo "FAIL  guest/dkms-modules  (no modules from the package tests for:$missing; the guests boot the matrix build)" |
+			tee -a "$results"
+	fi
 	# shellcheck disable=SC2086
 	component guest "$VDK_TOP/tests/harness/run.sh" --kernels "$tags"
 else

@@ -124,6 +124,11 @@ hdr=$build/vdk_config.h.tmp
 		fi
 	done
 	echo
+	echo "/* The package version (VERSION), every module's MODULE_VERSION: dkms"
+	echo " * refuses to install a module whose version equals the kernel's own"
+	echo " * (both empty, as for the in-tree vduse.ko). */"
+	echo "#define VDK_VERSION \"$(cat "$VDK_TOP/VERSION" 2>/dev/null || echo 0)\""
+	echo
 	echo "/* Kernel configuration */"
 	echo "/* CONFIG_VDPA: the kernel has its own vDPA bus (vdpa.ko). */"
 	if grep -qE '^CONFIG_VDPA=[ym]' "$kdir/include/config/auto.conf"; then

@@ -43,5 +43,6 @@ module_exit(vdpa_exit);
 
 MODULE_DESCRIPTION("vDPA bus and vdpa netlink management (vduse-dkms)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDK_VERSION);
 /* "vdpa mgmtdev show" loads the module on demand */
 MODULE_ALIAS_GENL_FAMILY(VDPA_GENL_NAME);

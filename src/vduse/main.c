@@ -137,4 +137,5 @@ module_init(vduse_init);
 module_exit(vduse_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDK_VERSION);
 MODULE_DESCRIPTION("vDPA Device in Userspace (vduse-dkms)");

@@ -213,3 +213,4 @@ module_vdpa_driver(vvd_driver);
 
 MODULE_DESCRIPTION("virtio transport for vDPA devices (vduse-dkms)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDK_VERSION);
