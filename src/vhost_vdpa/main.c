@@ -293,4 +293,5 @@ module_init(vhost_vdpa_init);
 module_exit(vhost_vdpa_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDK_VERSION);
 MODULE_DESCRIPTION("vhost-vdpa: vDPA devices as vhost devices (vduse-dkms)");
