@@ -6,6 +6,7 @@
 # chroots' recipe (which hashes mkchroot.sh) does not change with it.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/chroot.sh"
 
 usage() {
 	cat <<EOF
@@ -37,23 +38,7 @@ esac
 [ $# -eq 1 ] || { usage >&2; exit 2; }
 suite=$1
 
-mirror=http://deb.debian.org/debian
-secmirror=http://deb.debian.org/debian-security
-case $suite in
-bullseye) sources="deb $mirror bullseye main
-deb $secmirror bullseye-security main" ;;
-bookworm) sources="deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $secmirror bookworm-security main" ;;
-trixie) sources="deb $mirror trixie main
-deb $secmirror trixie-security main" ;;
-sid) sources="deb $mirror sid main" ;;
-*) vdk_die "unknown suite '$suite' (bullseye, bookworm, trixie or sid)" ;;
-esac
-
-command -v mmdebstrap >/dev/null ||
-	vdk_die "mmdebstrap is missing: apt-get install mmdebstrap"
-[ "$(id -u)" = 0 ] || vdk_die "creating a chroot needs root"
+vdk_suite_sources "$suite" >/dev/null	# refuses an unknown suite
 
 headers=
 for tag in $(vdk_tags); do
@@ -66,45 +51,16 @@ first=${first%% *}
 later="dkms rpm ${headers/ $first/}"
 
 dir=$VDK_CACHE/chroots/pkg-$suite
-recipe=$( (cat "$0"; echo "$first"; echo "$later"; echo "$sources") | sha256sum | cut -c1-16)
-if [ $force = 0 ] && [ -f "$dir/.vdk-recipe" ] &&
-	[ "$(cat "$dir/.vdk-recipe")" = "$recipe" ]; then
+recipe=$(vdk_chroot_recipe "$0" "$first" "$later" "$(vdk_suite_sources "$suite")")
+if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
 	vdk_log "chroot pkg-$suite is current ($dir)"
 	exit 0
 fi
 
 vdk_log "creating chroot pkg-$suite: $first (download only: $later)"
-rm -rf "$dir" "$dir.new"
-mkdir -p "$(dirname "$dir")"
-
-# The same no-initramfs stub as the build chroots (scripts/mkchroot.sh):
-# linux-image, pulled in by the 6.12+ headers, wants an initramfs generator.
-stub=$(mktemp -d)
-trap 'rm -rf "$stub"' EXIT
-mkdir -p "$stub/pkg/DEBIAN"
-cat >"$stub/pkg/DEBIAN/control" <<EOF
-Package: vdk-no-initramfs
-Version: 1.0
-Architecture: all
-Provides: linux-initramfs-tool
-Maintainer: vduse-dkms developers <root@localhost>
-Description: no initramfs generator in vduse-dkms test chroots
-EOF
-dpkg-deb --build "$stub/pkg" "$stub/vdk-no-initramfs.deb" >/dev/null
-
 # shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hooks
-mmdebstrap --variant=minbase --mode=root --format=directory \
-	--aptopt='Acquire::Check-Valid-Until "false"' \
-	--aptopt='APT::Install-Recommends "false"' \
-	--dpkgopt='path-exclude=/usr/share/man/*' \
-	--dpkgopt='path-exclude=/usr/share/doc/*' \
-	--dpkgopt='path-exclude=/usr/share/locale/*' \
-	--customize-hook="copy-in $stub/vdk-no-initramfs.deb /tmp" \
-	--customize-hook='chroot "$1" dpkg -i /tmp/vdk-no-initramfs.deb' \
+vdk_mmdebstrap "$suite" "$dir" \
 	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $first" \
 	--customize-hook="chroot \"\$1\" apt-get install -y --download-only $later" \
-	--skip=cleanup/apt \
-	"$suite" "$dir.new" - <<<"$sources" >&2
-echo "$recipe" >"$dir.new/.vdk-recipe"
-mv "$dir.new" "$dir"
-vdk_log "chroot pkg-$suite ready ($(du -sh "$dir" | cut -f1))"
+	--skip=cleanup/apt
+vdk_chroot_done "$dir" "$recipe" "pkg-$suite"

@@ -6,6 +6,7 @@
 # tests/kernels.conf assigns to that suite.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/chroot.sh"
 
 usage() {
 	cat <<EOF
@@ -36,23 +37,7 @@ esac
 [ $# -eq 1 ] || { usage >&2; exit 2; }
 suite=$1
 
-mirror=http://deb.debian.org/debian
-secmirror=http://deb.debian.org/debian-security
-case $suite in
-bullseye) sources="deb $mirror bullseye main
-deb $secmirror bullseye-security main" ;;
-bookworm) sources="deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $secmirror bookworm-security main" ;;
-trixie) sources="deb $mirror trixie main
-deb $secmirror trixie-security main" ;;
-sid) sources="deb $mirror sid main" ;;
-*) vdk_die "unknown suite '$suite' (bullseye, bookworm, trixie or sid)" ;;
-esac
-
-command -v mmdebstrap >/dev/null ||
-	vdk_die "mmdebstrap is missing: apt-get install mmdebstrap"
-[ "$(id -u)" = 0 ] || vdk_die "creating a chroot needs root"
+vdk_suite_sources "$suite" >/dev/null	# refuses an unknown suite
 
 # The compilers and headers of the kernels that build in this suite.
 pkgs="make libc6-dev sparse"
@@ -62,47 +47,18 @@ for tag in $(vdk_tags); do
 done
 
 dir=$VDK_CACHE/chroots/$suite
-recipe=$( (cat "$0"; echo "$pkgs"; echo "$sources") | sha256sum | cut -c1-16)
-if [ $force = 0 ] && [ -f "$dir/.vdk-recipe" ] &&
-	[ "$(cat "$dir/.vdk-recipe")" = "$recipe" ]; then
+recipe=$(vdk_chroot_recipe "$0" "$pkgs" "$(vdk_suite_sources "$suite")")
+if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
 	vdk_log "chroot $suite is current ($dir)"
 	exit 0
 fi
 
 vdk_log "creating chroot $suite: $pkgs"
-rm -rf "$dir" "$dir.new"
-mkdir -p "$(dirname "$dir")"
-
-# linux-image (pulled in by the 6.12+ headers packages) wants an initramfs
-# generator; a build chroot needs none. This empty package satisfies the
-# dependency so no initramfs is built inside the chroot.
-stub=$(mktemp -d)
-trap 'rm -rf "$stub"' EXIT
-mkdir -p "$stub/pkg/DEBIAN"
-cat >"$stub/pkg/DEBIAN/control" <<EOF
-Package: vdk-no-initramfs
-Version: 1.0
-Architecture: all
-Provides: linux-initramfs-tool
-Maintainer: vduse-dkms developers <root@localhost>
-Description: no initramfs generator in vduse-dkms build chroots
-EOF
-dpkg-deb --build "$stub/pkg" "$stub/vdk-no-initramfs.deb" >/dev/null
-
-# sid's Release file may be past its Valid-Until; the check is disabled
-# inside this chroot only (and for bullseye, an archived suite).
-# shellcheck disable=SC2086
-mmdebstrap --variant=minbase --mode=root --format=directory \
-	--aptopt='Acquire::Check-Valid-Until "false"' \
-	--aptopt='APT::Install-Recommends "false"' \
-	--dpkgopt='path-exclude=/usr/share/man/*' \
-	--dpkgopt='path-exclude=/usr/share/doc/*' \
-	--dpkgopt='path-exclude=/usr/share/locale/*' \
-	--customize-hook="copy-in $stub/vdk-no-initramfs.deb /tmp" \
-	--customize-hook='chroot "$1" dpkg -i /tmp/vdk-no-initramfs.deb' \
+# shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hooks
+vdk_mmdebstrap "$suite" "$dir" \
 	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $pkgs" \
-	--customize-hook='chroot "$1" apt-get clean' \
-	"$suite" "$dir.new" - <<<"$sources" >&2
+	--customize-hook='chroot "$1" apt-get clean'
+
 # Debian's 7.2 headers call scripts/checker-valid.sh before running sparse
 # (C=1/C=2) but do not ship it, so Kbuild silently skips sparse. Supply one
 # with the same contract: print 1 when the checker runs without error.
@@ -124,6 +80,4 @@ EOS
 		vdk_log "added the missing scripts/checker-valid.sh to $(basename "$(dirname "$mk")")"
 	fi
 done
-echo "$recipe" >"$dir.new/.vdk-recipe"
-mv "$dir.new" "$dir"
-vdk_log "chroot $suite ready ($(du -sh "$dir" | cut -f1))"
+vdk_chroot_done "$dir" "$recipe" "$suite"
