@@ -78,9 +78,13 @@ static struct page *vduse_bounce_page(struct vduse_domain *domain,
 	return domain->user_pages ? b->upage : b->kpage;
 }
 
-/* Bounce [iova, iova + size) of a streaming mapping; bounce_lock held. */
-static void vduse_domain_copy(struct vduse_domain *domain, u64 iova,
-			      size_t size, bool to_dev)
+/*
+ * Copy between the bounce pages at [iova, iova + size) and either @buf or,
+ * with @buf NULL, the mapping's original memory; bounce_lock held. -EFAULT
+ * where a page has no bounce page or no mapping.
+ */
+static int vduse_bounce_xfer(struct vduse_domain *domain, u64 iova,
+			     size_t size, void *buf, bool to_bounce)
 {
 	while (size) {
 		struct vduse_bounce *b = &domain->bounce[iova >> PAGE_SHIFT];
@@ -90,13 +94,28 @@ static void vduse_domain_copy(struct vduse_domain *domain, u64 iova,
 		void *va;
 
 		if (!page || b->orig == VDUSE_NO_ORIG)
-			return;
+			return -EFAULT;
 		va = kmap_local_page(page);
-		vduse_copy_orig(b->orig + off, va + off, n, to_dev);
+		if (!buf)
+			vduse_copy_orig(b->orig + off, va + off, n, to_bounce);
+		else if (to_bounce)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
 		kunmap_local(va);
+		if (buf)
+			buf += n;
 		iova += n;
 		size -= n;
 	}
+	return 0;
+}
+
+/* Bounce a streaming mapping: to the device, or back from it. */
+static void vduse_domain_copy(struct vduse_domain *domain, u64 iova,
+			      size_t size, bool to_dev)
+{
+	vduse_bounce_xfer(domain, iova, size, NULL, to_dev);
 }
 
 static bool vduse_domain_in_bounce(struct vduse_domain *domain, u64 iova,
@@ -284,32 +303,12 @@ void *vduse_domain_coherent_va(struct vduse_domain *domain, u64 iova,
 int vduse_domain_bounce_access(struct vduse_domain *domain, u64 iova,
 			       void *buf, size_t size, bool write)
 {
-	int ret = 0;
+	int ret;
 
 	if (!vduse_domain_in_bounce(domain, iova, size))
 		return -EFAULT;
 	read_lock(&domain->bounce_lock);
-	while (size) {
-		struct vduse_bounce *b = &domain->bounce[iova >> PAGE_SHIFT];
-		unsigned int off = offset_in_page(iova);
-		size_t n = min_t(size_t, PAGE_SIZE - off, size);
-		struct page *page = vduse_bounce_page(domain, b);
-		void *va;
-
-		if (!page || b->orig == VDUSE_NO_ORIG) {
-			ret = -EFAULT;
-			break;
-		}
-		va = kmap_local_page(page);
-		if (write)
-			memcpy(va + off, buf, n);
-		else
-			memcpy(buf, va + off, n);
-		kunmap_local(va);
-		iova += n;
-		buf += n;
-		size -= n;
-	}
+	ret = vduse_bounce_xfer(domain, iova, size, buf, write);
 	read_unlock(&domain->bounce_lock);
 	return ret;
 }

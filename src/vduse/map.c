@@ -75,24 +75,26 @@ static void vduse_unmap_page(union virtio_map map, dma_addr_t iova,
 	vduse_map_leave(map.group);
 }
 
-static void vduse_sync_for_cpu(union virtio_map map, dma_addr_t iova,
-			       size_t size, enum dma_data_direction dir)
+static void vduse_map_sync(union virtio_map map, dma_addr_t iova,
+			   size_t size, enum dma_data_direction dir, bool to_dev)
 {
 	struct vduse_domain *domain = vduse_map_enter(map.group);
 
 	if (domain)
-		vduse_domain_sync(domain, iova, size, dir, false);
+		vduse_domain_sync(domain, iova, size, dir, to_dev);
 	vduse_map_leave(map.group);
+}
+
+static void vduse_sync_for_cpu(union virtio_map map, dma_addr_t iova,
+			       size_t size, enum dma_data_direction dir)
+{
+	vduse_map_sync(map, iova, size, dir, false);
 }
 
 static void vduse_sync_for_device(union virtio_map map, dma_addr_t iova,
 				  size_t size, enum dma_data_direction dir)
 {
-	struct vduse_domain *domain = vduse_map_enter(map.group);
-
-	if (domain)
-		vduse_domain_sync(domain, iova, size, dir, true);
-	vduse_map_leave(map.group);
+	vduse_map_sync(map, iova, size, dir, true);
 }
 
 /* Under a spinning lock: the allocation must not sleep. */
