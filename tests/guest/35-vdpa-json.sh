@@ -79,7 +79,8 @@ run_checks vdpa
 if [ -x /vdk/bin/vdpa-bookworm ]; then
 	run_checks /vdk/bin/vdpa-bookworm
 else
-	say "no bookworm vdpa binary from the harness: iproute2 6.1 not checked"
+	bad=$((bad + 1))
+	say "MISMATCH: no bookworm vdpa binary from the harness (host's /usr/sbin/vdpa, iproute2 6.1): not checked"
 fi
 
 must "vdpa dev del" vdpa dev del vduse0

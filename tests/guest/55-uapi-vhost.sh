@@ -21,19 +21,7 @@ fi
 . /vdk/lib.sh || exit 2
 trap cleanup_vdpa EXIT
 
-bin=/vdk/bin/vduse-uapi
-[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build-guest.sh failed on the host?)"
 load vduse vhost_vdpa
-log=$VDK_WORK/uapi.log
-$bin --set "$VDK_SET" --part vhost 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-while IFS= read -r l; do
-	tap "# uapi: $l"
-done <"$log"
-summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
-[ -n "$summary" ] || tap_not_ok "vduse-uapi ended without its summary (status $rc): $(tail -n 1 "$log")"
-[ "$rc" = 0 ] || tap_not_ok "vduse-uapi:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
-grep -q '^not ok' "$log" && tap_not_ok "a case failed but the status was 0"
-say "vduse-uapi:${summary#\#}"
+run_uapi vhost
 unload vhost_vdpa vduse vdpa
 tap_ok

@@ -161,3 +161,20 @@ cleanup_vdpa() {
 	rm -rf "$VDK_WORK"
 	return 0
 }
+
+# run_uapi PART: tests/uapi/vduse-uapi --part PART against this module set;
+# its case lines go to the TAP log, any failed case fails the scenario.
+run_uapi() {
+	local bin=/vdk/bin/vduse-uapi log=$VDK_WORK/uapi-$1.log rc l summary
+	[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build-guest.sh failed on the host?)"
+	$bin --set "$VDK_SET" --part "$1" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	while IFS= read -r l; do
+		tap "# uapi: $l"
+	done <"$log"
+	summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
+	[ -n "$summary" ] || tap_not_ok "vduse-uapi ended without its summary (status $rc): $(tail -n 1 "$log")"
+	[ "$rc" = 0 ] || tap_not_ok "vduse-uapi:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
+	! grep -q '^not ok' "$log" || tap_not_ok "a case failed but the status was 0"
+	say "vduse-uapi:${summary#\#}"
+}
