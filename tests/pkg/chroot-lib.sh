@@ -73,6 +73,19 @@ installed() {
 	return 1
 }
 
+# installed_all VERSION KVER...: installed() for each kernel; the reasons
+# for all that are not, joined, on standard output.
+installed_all() {
+	local v=$1 k w why=""
+	shift
+	for k in "$@"; do
+		w=$(installed "$k" "$v") || why="$why${why:+; }$w"
+	done
+	[ -z "$why" ] && return 0
+	echo "$why"
+	return 1
+}
+
 # intree_missing KVER: the kernel package's own modules of our names that
 # are not in place (dkms 3.2 moves the kernel's vduse.ko aside while ours
 # is installed and must put it back on removal)

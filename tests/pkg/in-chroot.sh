@@ -119,9 +119,7 @@ why=
 if ! run "${apt[@]}" install "$dir/$deb2"; then
 	why="apt-get install exited non-zero"
 else
-	for k in "${have[@]}"; do
-		w=$(installed "$k" "$v2") || why="$why${why:+; }$w"
-	done
+	why=$(installed_all "$v2" "${have[@]}") || true
 	[ -z "$(dkms status -m vduse -v "$v1" 2>/dev/null)" ] || why="$why${why:+; }$v1 still in dkms status"
 	[ ! -e "/usr/src/vduse-$v1" ] || why="$why${why:+; }/usr/src/vduse-$v1 still there"
 fi
@@ -145,9 +143,7 @@ why=
 if ! run "${apt[@]}" install "$dir/$deb2"; then
 	why="apt-get install exited non-zero"
 else
-	for k in "${have[@]}"; do
-		w=$(installed "$k" "$v2") || why="$why${why:+; }$w"
-	done
+	why=$(installed_all "$v2" "${have[@]}") || true
 fi
 if [ -z "$why" ]; then pass reinstall; else fail reinstall "$why"; fi
 

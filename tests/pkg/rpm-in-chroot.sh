@@ -54,9 +54,7 @@ why=""
 if ! run rpm -i --nodeps "$dir/$rpm1"; then
 	why="rpm -i exited non-zero"
 else
-	for k in "${kvers[@]}"; do
-		w=$(installed "$k" "$v1") || why="$why${why:+; }$w"
-	done
+	why=$(installed_all "$v1" "${kvers[@]}") || true
 fi
 if [ -z "$why" ]; then pass rpm-install; else fail rpm-install "$why"; fi
 
@@ -66,9 +64,7 @@ why=""
 if ! run rpm -U --nodeps "$dir/$rpm2"; then
 	why="rpm -U exited non-zero"
 else
-	for k in "${kvers[@]}"; do
-		w=$(installed "$k" "$v2") || why="$why${why:+; }$w"
-	done
+	why=$(installed_all "$v2" "${kvers[@]}") || true
 	[ -z "$(dkms status -m vduse -v "$v1" 2>/dev/null)" ] || why="$why${why:+; }$v1 still in dkms status"
 	[ "$(rpm -q vduse-dkms)" = "${rpm2%.rpm}" ] || why="$why${why:+; }rpm -q: $(rpm -q vduse-dkms)"
 fi
