@@ -13,14 +13,14 @@ set -euo pipefail
 # What the scenarios run. Changing this list (or this script) changes the
 # recipe hash, and the next run rebuilds the image.
 PACKAGES="qemu-utils qemu-block-extra libblkio1 iproute2 fio kmod util-linux
-procps coreutils e2fsprogs"
+procps coreutils e2fsprogs valgrind libc6-dbg"
 # Binaries and plugins that must resolve every shared library in the image
 # (checked after pruning).
 NEEDED="/usr/bin/qemu-storage-daemon /usr/bin/qemu-io /usr/bin/qemu-img
 /usr/bin/qemu-nbd /usr/bin/fio /usr/sbin/vdpa /usr/bin/kmod /usr/bin/sha256sum
 /usr/bin/timeout /usr/sbin/blockdev /usr/bin/dmesg /usr/bin/cmp /usr/bin/pkill
 /usr/sbin/mkfs.ext4 /usr/sbin/fsfreeze /usr/sbin/losetup
-/usr/lib/x86_64-linux-gnu/qemu/block-blkio.so"
+/usr/lib/x86_64-linux-gnu/qemu/block-blkio.so /usr/bin/valgrind"
 SOURCES="deb http://deb.debian.org/debian trixie main
 deb http://deb.debian.org/debian-security trixie-security main"
 # Removed after installation: nothing in the guest runs them (fio's python
