@@ -20,7 +20,8 @@ NEEDED="/usr/bin/qemu-storage-daemon /usr/bin/qemu-io /usr/bin/qemu-img
 /usr/bin/qemu-nbd /usr/bin/fio /usr/sbin/vdpa /usr/bin/kmod /usr/bin/sha256sum
 /usr/bin/timeout /usr/sbin/blockdev /usr/bin/dmesg /usr/bin/cmp /usr/bin/pkill
 /usr/sbin/mkfs.ext4 /usr/sbin/fsfreeze /usr/sbin/losetup
-/usr/lib/x86_64-linux-gnu/qemu/block-blkio.so /usr/bin/valgrind"
+/usr/lib/x86_64-linux-gnu/qemu/block-blkio.so /usr/bin/valgrind
+/usr/libexec/valgrind/memcheck-amd64-linux"
 SOURCES="deb http://deb.debian.org/debian trixie main
 deb http://deb.debian.org/debian-security trixie-security main"
 # Removed after installation: nothing in the guest runs them (fio's python
@@ -106,6 +107,12 @@ chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$dir/packages.txt"
 for p in $PRUNE; do
 	rm -rf "${root:?}/$p"
 done
+# valgrind: memcheck for amd64 is all the guest runs (the other tools, the
+# i386 builds and the tool-building archives are ~60 MB of the initramfs).
+rm -rf "$root/usr/lib/x86_64-linux-gnu/valgrind" "$root/usr/include/valgrind"
+find "$root/usr/libexec/valgrind" -type f ! -name 'memcheck-amd64-linux' \
+	! -name 'vgpreload_core-amd64-linux.so' ! -name 'vgpreload_memcheck-amd64-linux.so' \
+	! -name '*.supp' -delete
 # The dynamic loader cache must still list every library.
 chroot "$root" /sbin/ldconfig
 bad=
