@@ -4,6 +4,7 @@
 # vdk-project-modules: vduse
 # vdk-bin: vhost_bad
 # vdk-timeout: 150
+# vdk-in-tree: once
 #
 # vhost-vdpa bad input, a killed user and rebinding: a VDUSE block export
 # bound to vhost_vdpa through driver_override;
@@ -76,6 +77,9 @@ say "vhost_vdpa is ${impl#--}"
 disk=$VDK_WORK/disk.raw
 must "create the backing file" truncate -s $SIZE "$disk"
 qsd_start vduse0 "$disk" ",queue-size=256"
+# If the daemon dies in step 3, the reset message for the killed user waits
+# msg_timeout seconds for a reconnect: 5 s instead of the default 30.
+must "short msg_timeout" eval 'echo 5 >/sys/class/vduse/vduse0/msg_timeout'
 must "disable vdpa drivers_autoprobe" eval 'echo 0 >/sys/bus/vdpa/drivers_autoprobe'
 must "vdpa dev add" vdpa dev add name vduse0 mgmtdev vduse
 wait_for 10 "$dev" test -d $dev

@@ -3,6 +3,7 @@
 # vdk-modules: vdpa virtio_vdpa
 # vdk-project-modules: vdpa virtio_vdpa
 # vdk-timeout: 60
+# vdk-in-tree: once
 #
 # Bus smoke: the vdpa bus and virtio_vdpa load, the vdpa netlink family
 # answers `vdpa mgmtdev show` / `vdpa dev show` (plain and -j) with exit 0

@@ -3,6 +3,7 @@
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
 # vdk-timeout: 90
+# vdk-in-tree: once
 #
 # iproute2's `vdpa` against a VDUSE block device: the JSON (`-j`) output of
 # mgmtdev show, dev show and dev config show must be exactly what the

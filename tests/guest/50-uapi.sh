@@ -4,6 +4,7 @@
 # vdk-project-modules: vduse
 # vdk-bin: vduse-uapi vduse-uapi32
 # vdk-timeout: 120
+# vdk-in-tree: once
 #
 # The VDUSE uAPI, driven directly by tests/uapi/vduse-uapi (a static binary
 # tests/uapi/build-guest.sh builds for /vdk/bin/): control device, device ioctls,

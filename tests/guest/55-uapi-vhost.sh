@@ -4,6 +4,7 @@
 # vdk-project-modules: vduse
 # vdk-bin: vduse-uapi vduse-uapi32
 # vdk-timeout: 90
+# vdk-in-tree: once
 #
 # The parts of the VDUSE uAPI only vhost-vdpa reaches, driven by
 # tests/uapi/vduse-uapi --part vhost: VDUSE_GET_VQ_STATE (VHOST_GET_VRING_BASE,

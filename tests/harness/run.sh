@@ -12,6 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<EOF
 Usage: ${0##*/} [--kernels "TAG..."] [--selftest] [--timeout SECONDS] [--kvm auto|on|off]
+          [--jobs N|auto]
 
 Boot each kernel of tests/kernels.conf (default: all; or \$KERNELS) under
 qemu-system-x86_64 (TCG unless a probe shows KVM works; 2 vCPUs, 3 GiB, no
@@ -23,7 +24,11 @@ guest; a scenario's "# vdk-bin:" line names those it needs). Module sets, in
 one boot:
   in-tree   the kernel's own vdpa, virtio_vdpa, vhost_vdpa, vduse
   project   ours, from build/<KVER>/out/*.ko (in /lib/modules/KVER/updates/vdk)
-A scenario whose modules a set lacks is a SKIP with the reason.
+A scenario whose modules a set lacks is a SKIP with the reason. A scenario
+marked "# vdk-in-tree: once" (a comparison with the in-tree modules, not a
+requirement on them) runs its in-tree set only on the last kernel of the run
+of each upstream release: 6.12-deb12 skips it when 6.12-deb13 runs too.
+Kernels boot two at a time on a 2-core host (--jobs).
 
 Output: one line per result,
   PASS|FAIL|SKIP guest/<tag>/<set>/<scenario>   [  (reason or log)]
@@ -45,6 +50,9 @@ tap.log). Progress goes to stderr.
   --kvm MODE       auto (default, \$VDK_KVM): probe KVM once per host boot
                    with a hard timeout and use it only if the probe boots;
                    on / off force it
+  --jobs N         guests booted at once (default \$VDK_GUEST_JOBS, else
+                   auto: one per host core, at most 2, when TCG runs each
+                   guest on one host thread; 1 with KVM or multi-threaded TCG)
   Environment: VDK_TCG_THREAD=single (default) or multi (one host thread
   per vCPU), VDK_GUEST_TIMEOUT, VDK_KVM, KERNELS, VDK_HARNESS_SELFTEST,
   VDK_BUILD_ROOT (where <KVER>/out/ is looked for; default build/),
@@ -68,6 +76,7 @@ kvm_mode=${VDK_KVM:-auto}
 # TCG's cross-vCPU code patching races (one 7.2 boot died of an "Oops: int3"
 # in a text_poke_bp()-patched static key under MTTCG with a loaded host).
 tcg_thread=${VDK_TCG_THREAD:-single}
+guest_jobs=${VDK_GUEST_JOBS:-auto}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -76,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--selftest) selftest=1; shift ;;
 	--timeout) guest_timeout=$2; shift 2 ;;
 	--kvm) kvm_mode=$2; shift 2 ;;
+	--jobs) guest_jobs=$2; shift 2 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
@@ -89,7 +99,8 @@ SCEN_DIR=${VDK_SCENARIO_DIR:-$GUEST}
 OUT=$VDK_TOP/build/harness
 mkdir -p "$OUT"
 # One harness run at a time on the machine, whichever checkout it comes
-# from (2 cores: two TCG guests at once make both miss their time limits).
+# from: a run already keeps both cores busy (--jobs), and two runs would
+# make each other's guests miss their time limits.
 lock=${VDK_GUEST_LOCK:-$VDK_CACHE/guest.lock}
 mkdir -p "$(dirname "$lock")"
 exec 9>"$lock"
@@ -283,7 +294,7 @@ intree_has() { # KVER MODULE
 run_kernel() {
 	local tag=$1 kver kdir run outdir s name mods pmods m reason set plan ours
 	local intree_ok project_ok stage t0 status tap log rc qpid elapsed
-	local splats first nsplat done_ok boot_at n limit
+	local splats first nsplat done_ok boot_at n limit upstream twin t k
 	kver=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
 	if [ -z "$kver" ] || ! vdk_kernel_ready "$kver"; then
 		for s in $(scenario_files); do
@@ -312,6 +323,18 @@ run_kernel() {
 	# for this kernel yet; each scenario then names the module it lacks.
 	[ -d "$outdir" ] || project_ok="no build/$kver/out/: run make matrix"
 
+	# Debian builds of one upstream release (6.12.117+deb12 and +deb13)
+	# share the in-tree modules' source: the scenarios marked
+	# "# vdk-in-tree: once" compare against them on the last such kernel
+	# of the run only (the others still run container, vm and the like).
+	upstream=${kver%%[+-]*}
+	twin=
+	for t in $tags; do
+		[ "$t" != "$tag" ] || { twin=; continue; }
+		k=$(cat "$VDK_KERNELS_DIR/resolved/$t" 2>/dev/null || true)
+		[ -z "$k" ] || [ "${k%%[+-]*}" != "$upstream" ] || twin=$t
+	done
+
 	# The plan: what the guest runs; the rest is skipped here.
 	plan=
 	for s in $(scenario_files); do
@@ -326,6 +349,10 @@ run_kernel() {
 			esac
 			if [ $set = in-tree ]; then
 				reason=$intree_ok
+				if [ -z "$reason" ] && [ -n "$twin" ] &&
+					[ "$(scen_field "$SCEN_DIR/$s" in-tree)" = once ]; then
+					reason="the in-tree modules of $kver are the source of $twin's ($upstream), where this comparison runs"
+				fi
 				for m in $mods; do
 					[ -n "$reason" ] && break
 					intree_has "$kver" "$m" || reason="$kver has no in-tree $m.ko"
@@ -497,8 +524,42 @@ EOF
 }
 
 [ $fetch_ok = 1 ] || vdk_log "harness: some kernels could not be fetched, see $fetch_log"
+# Guests at once: a TCG guest with thread=single keeps one host core busy,
+# so two cores run two guests in about the time of one. Each kernel runs in
+# a subshell; its table cells come back through $OUT/<tag>.cells.
+case $guest_jobs in
+auto)
+	guest_jobs=1
+	if [ $accel = tcg ] && [ "$tcg_thread" = single ]; then
+		guest_jobs=$(nproc)
+		[ "$guest_jobs" -le 2 ] || guest_jobs=2
+	fi ;;
+*[!0-9]* | 0 | '') vdk_die "VDK_GUEST_JOBS must be a positive number or auto, not '$guest_jobs'" ;;
+esac
+# The longest guests first: kernels with an in-tree set run both sets.
+order=$(for tag in $tags; do
+	k=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
+	if [ -n "$k" ] && [ -f "$VDK_KERNELS_DIR/$k/lib/modules/$k/modules.dep" ] && intree_has "$k" vdpa; then
+		echo "0 $tag"
+	else
+		echo "1 $tag"
+	fi
+done | sort -s -k1,1 | cut -d' ' -f2)
+vdk_log "harness: $guest_jobs guest(s) at a time"
+for tag in $order; do
+	while [ "$(jobs -rp | wc -l)" -ge "$guest_jobs" ]; do wait -n || true; done
+	rm -f "$OUT/$tag.cells"
+	(
+		run_kernel "$tag"
+		for k in "${!cell[@]}"; do printf 'cell[%q]=%q\n' "$k" "${cell[$k]}"; done >"$OUT/$tag.cells"
+		for k in "${!bootinfo[@]}"; do printf 'bootinfo[%q]=%q\n' "$k" "${bootinfo[$k]}"; done >>"$OUT/$tag.cells"
+	) &
+done
+wait
 for tag in $tags; do
-	run_kernel "$tag"
+	# shellcheck disable=SC1090
+	[ ! -f "$OUT/$tag.cells" ] || . "$OUT/$tag.cells"
+	rm -f "$OUT/$tag.cells"
 done
 vdk_log "harness: done in $((SECONDS - t_all))s"
 finish
