@@ -69,7 +69,7 @@ sparse_result() {
 for tag in $tags; do
 	kver=$(vdk_kfield "$tag" kver)
 	suite=$(vdk_kfield "$tag" chroot)
-	root=$VDK_CACHE/chroots/$suite
+	root=$("$VDK_TOP/scripts/mkchroot.sh" --path "$suite")
 	log=$out/$tag${mode/build/}.log
 	if [ $mode = sparse ]; then
 		args="C=2 VDK_TEST_MODULES=y"

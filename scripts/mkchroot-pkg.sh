@@ -14,10 +14,11 @@ Usage: ${0##*/} [--force] SUITE
        ${0##*/} --path SUITE
 
 Create the package-test chroot for SUITE (bullseye, bookworm, trixie or sid)
-under $VDK_CACHE/chroots/pkg-SUITE with mmdebstrap: a minimal system with
+under $VDK_CACHE/chroots/pkg-SUITE-<recipe hash> with mmdebstrap: a minimal system with
 the headers of the suite's first kernel of tests/kernels.conf installed
-(they pull in its compiler) and nothing of dkms: the package under test
-must bring it. dkms, rpm (for the rpm's scriptlet test) and the headers of
+(they pull in its compiler) and ccache (tests/pkg/run.sh caches the
+compiler calls of the dkms builds), and nothing of dkms: the package under
+test must bring it. dkms, rpm (for the rpm's scriptlet test) and the headers of
 the suite's other kernels are downloaded into apt's cache only, and the
 package lists are kept, so the tests install them without the network.
 Tests never change this chroot: they run in an overlay on top of it.
@@ -30,9 +31,10 @@ EOF
 }
 
 force=0
+only_path=0
 case ${1:-} in
 -h | --help) usage; exit 0 ;;
---path) echo "$VDK_CACHE/chroots/pkg-${2:?suite}"; exit 0 ;;
+--path) only_path=1; shift ;;
 --force) force=1; shift ;;
 esac
 [ $# -eq 1 ] || { usage >&2; exit 2; }
@@ -50,17 +52,27 @@ first=${headers# }
 first=${first%% *}
 later="dkms rpm ${headers/ $first/}"
 
-dir=$VDK_CACHE/chroots/pkg-$suite
+# One directory per recipe: checkouts at different commits (a branch that
+# changed this script and one that did not) each keep their chroot instead
+# of rebuilding it under the other's running tests; unused ones go after a day.
 recipe=$(vdk_chroot_recipe "$0" "$first" "$later" "$(vdk_suite_sources "$suite")")
+dir=$VDK_CACHE/chroots/pkg-$suite-$recipe
+if [ $only_path = 1 ]; then
+	echo "$dir"
+	exit 0
+fi
+vdk_chroot_prune "pkg-$suite" "$recipe"
+vdk_chroot_lock "$dir"
 if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
 	vdk_log "chroot pkg-$suite is current ($dir)"
+	touch "$dir"
 	exit 0
 fi
 
 vdk_log "creating chroot pkg-$suite: $first (download only: $later)"
 # shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hooks
 vdk_mmdebstrap "$suite" "$dir" \
-	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $first" \
+	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y $first ccache" \
 	--customize-hook="chroot \"\$1\" apt-get install -y --download-only $later" \
 	--skip=cleanup/apt
 vdk_chroot_done "$dir" "$recipe" "pkg-$suite"

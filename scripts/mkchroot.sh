@@ -14,7 +14,7 @@ Usage: ${0##*/} [--force] SUITE
        ${0##*/} --path SUITE
 
 Create the build chroot for SUITE (bullseye, bookworm, trixie or sid) under
-$VDK_CACHE/chroots/SUITE with mmdebstrap, containing make, the compiler and
+$VDK_CACHE/chroots/SUITE-<recipe hash> with mmdebstrap, containing make, the compiler and
 linux-headers-<release> for each kernel of tests/kernels.conf whose chroot
 column is SUITE. An existing chroot whose recipe (this script, the package
 list) is unchanged is reused; otherwise it is rebuilt.
@@ -29,9 +29,10 @@ EOF
 }
 
 force=0
+only_path=0
 case ${1:-} in
 -h | --help) usage; exit 0 ;;
---path) echo "$VDK_CACHE/chroots/${2:?suite}"; exit 0 ;;
+--path) only_path=1; shift ;;
 --force) force=1; shift ;;
 esac
 [ $# -eq 1 ] || { usage >&2; exit 2; }
@@ -46,10 +47,19 @@ for tag in $(vdk_tags); do
 	pkgs="$pkgs $(vdk_kfield "$tag" cc) linux-headers-$(vdk_kfield "$tag" kver)"
 done
 
-dir=$VDK_CACHE/chroots/$suite
+# One directory per recipe, so that checkouts at different commits do not
+# rebuild the chroot under each other's builds; unused ones go after a day.
 recipe=$(vdk_chroot_recipe "$0" "$pkgs" "$(vdk_suite_sources "$suite")")
+dir=$VDK_CACHE/chroots/$suite-$recipe
+if [ $only_path = 1 ]; then
+	echo "$dir"
+	exit 0
+fi
+vdk_chroot_prune "$suite" "$recipe"
+vdk_chroot_lock "$dir"
 if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
 	vdk_log "chroot $suite is current ($dir)"
+	touch "$dir"
 	exit 0
 fi
 

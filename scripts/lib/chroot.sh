@@ -31,6 +31,28 @@ vdk_chroot_recipe() {
 		sha256sum | cut -c1-16
 }
 
+# vdk_chroot_prune NAME RECIPE: remove the chroots NAME-<other recipe> that
+# nothing has used for a day (mkchroot*.sh touch the one they reuse).
+vdk_chroot_prune() {
+	local d
+	find "$VDK_CACHE/chroots" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
+		-regex ".*/$1-[0-9a-f]{16}" ! -name "$1-$2" ! -newermt '1 day ago' 2>/dev/null |
+		while read -r d; do
+			vdk_log "removing the unused chroot $(basename "$d")"
+			rm -rf "$d" "$d.lock"
+		done
+}
+
+# vdk_chroot_lock DIR: hold DIR.lock (fd 8) until the script exits, so that
+# two runs wanting the same chroot build it once.
+vdk_chroot_lock() {
+	exec 8>"$1.lock"
+	if ! flock -n 8; then
+		vdk_log "waiting for another run building $(basename "$1")"
+		flock 8
+	fi
+}
+
 # vdk_chroot_current DIR RECIPE: true if DIR was built from RECIPE.
 vdk_chroot_current() {
 	[ -f "$1/.vdk-recipe" ] && [ "$(cat "$1/.vdk-recipe")" = "$2" ]

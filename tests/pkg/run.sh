@@ -35,6 +35,9 @@ grouped by their chroot suite:
                      (tests/pkg/rpm-in-chroot.sh)
 
 --host-only runs only the tests without a chroot (pkg/deb ... pkg/dkms-conf).
+The dkms builds run gcc through ccache (Debian's headers honour
+DEBIAN_KERNEL_USE_CCACHE; cache in $VDK_CACHE/ccache/pkg-SUITE);
+VDK_PKG_CCACHE=0 turns that off.
 The modules dkms built at the first install are copied to
 build/dkms/<release>/out/, for the guest harness (VDK_BUILD_ROOT). Logs:
 build/pkg-test/<suite>/log. Needs root; prints PASS/FAIL/SKIP lines and
@@ -163,7 +166,7 @@ if [ -f "${conf:-}" ]; then
 	n=0
 	for tag in $tags; do
 		k=$(vdk_kfield "$tag" kver)
-		hdr=$VDK_CACHE/chroots/$(vdk_kfield "$tag" chroot)/usr/src/linux-headers-$k
+		hdr=$("$VDK_TOP/scripts/mkchroot.sh" --path "$(vdk_kfield "$tag" chroot)")/usr/src/linux-headers-$k
 		[ -f "$hdr/include/config/auto.conf" ] || continue
 		n=$((n + 1))
 		# shellcheck disable=SC2016
@@ -239,27 +242,42 @@ for suite in $suites; do
 		cp "$rpm1" "$rpm2" "$w/share/"
 		echo "${rpm1##*/} ${rpm2##*/}" >"$w/share/rpms"
 	fi
-	vdk_log "pkg/$suite: the package lifecycle for $(echo "$kvers" | xargs)"
+	# The compiler cache: Debian's kernel headers run gcc through ccache
+	# when DEBIAN_KERNEL_USE_CCACHE is set, which reaches the dkms builds
+	# through apt, dpkg and dkms. Only the compiler calls are cached: dkms,
+	# Kbuild, modpost and the install steps run in full every time.
+	ccache=
+	if [ "${VDK_PKG_CCACHE:-1}" = 1 ]; then
+		ccache=$VDK_CACHE/ccache/pkg-$suite
+		mkdir -p "$ccache"
+	fi
+	vdk_log "pkg/$suite: the package lifecycle for $(echo "$kvers" | xargs)${ccache:+ (ccache $ccache)}"
 	t1=$SECONDS
 	f0=$fail
 	# shellcheck disable=SC2086
 	unshare -m /bin/bash -c '
 		set -e
-		lower=$1 w=$2; shift 2
+		lower=$1 w=$2 ccache=$3; shift 3
 		mount -t overlay overlay -o "lowerdir=$lower,upperdir=$w/upper,workdir=$w/work" "$w/root"
 		mount -t proc proc "$w/root/proc"
 		mkdir -p "$w/root/vdk-pkg"
 		mount --bind "$w/share" "$w/root/vdk-pkg"
+		ccenv=()
+		if [ -n "$ccache" ]; then
+			mkdir -p "$w/root/vdk-ccache"
+			mount --bind "$ccache" "$w/root/vdk-ccache"
+			ccenv=(DEBIAN_KERNEL_USE_CCACHE=1 CCACHE_DIR=/vdk-ccache CCACHE_MAXSIZE=1G)
+		fi
 		rc=0
 		chroot "$w/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LC_ALL=C.UTF-8 /bin/bash /vdk-pkg/in-chroot.sh "$@" || rc=$?
+			HOME=/root LC_ALL=C.UTF-8 "${ccenv[@]}" /bin/bash /vdk-pkg/in-chroot.sh "$@" || rc=$?
 		# after the purge: the rpm, with the headers still installed
 		if [ -f "$w/share/rpms" ]; then
 			chroot "$w/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-				HOME=/root LC_ALL=C.UTF-8 /bin/bash /vdk-pkg/rpm-in-chroot.sh "$@" || rc=$?
+				HOME=/root LC_ALL=C.UTF-8 "${ccenv[@]}" /bin/bash /vdk-pkg/rpm-in-chroot.sh "$@" || rc=$?
 		fi
 		exit $rc
-	' vdk "$lower" "$w" "$suite" /vdk-pkg $kvers 2>&1 | while IFS= read -r line; do
+	' vdk "$lower" "$w" "$ccache" "$suite" /vdk-pkg $kvers 2>&1 | while IFS= read -r line; do
 		case $line in
 		PASS\ *) echo "$line"; pass=$((pass + 1)) ;;
 		FAIL\ *) echo "$line"; fail=$((fail + 1)) ;;

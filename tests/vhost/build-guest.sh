@@ -17,7 +17,7 @@ esac
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 [ "$(id -u)" = 0 ] || vdk_die "building in the trixie chroot needs root"
 "$VDK_TOP/scripts/mkchroot.sh" trixie >&2
-root=$VDK_CACHE/chroots/trixie
+root=$("$VDK_TOP/scripts/mkchroot.sh" --path trixie)
 src=$VDK_TOP/tests/vhost
 
 # The sources and the output directory are bind-mounted at their own paths;
