@@ -37,7 +37,8 @@ grouped by their chroot suite:
 --host-only runs only the tests without a chroot (pkg/deb ... pkg/dkms-conf).
 The dkms builds run gcc through ccache (Debian's headers honour
 DEBIAN_KERNEL_USE_CCACHE; cache in $VDK_CACHE/ccache/pkg-SUITE);
-VDK_PKG_CCACHE=0 turns that off.
+VDK_PKG_CCACHE=0 turns that off. Two suites run at a time (VDK_PKG_JOBS=N
+to change that).
 The modules dkms built at the first install are copied to
 build/dkms/<release>/out/, for the guest harness (VDK_BUILD_ROOT). Logs:
 build/pkg-test/<suite>/log. Needs root; prints PASS/FAIL/SKIP lines and
@@ -211,18 +212,21 @@ suites=$(for tag in $tags; do vdk_kfield "$tag" chroot; done | awk '!s[$0]++')
 # The rpm's scriptlets run once, after the deb's lifecycle, in bookworm's
 # chroot (else the first suite's): Debian's rpm and dkms, rpm -i --nodeps.
 rpm_suite=$(echo "$suites" | grep -x bookworm || echo "$suites" | head -n1)
-for suite in $suites; do
+# run_suite SUITE: the lifecycle in SUITE's chroot. Runs in a subshell of
+# its own (suites run side by side); its counts go to $out/SUITE.counts.
+run_suite() {
+	local suite=$1 kvers lower first w ccache t1 f0 rc d k f
 	kvers=$(for tag in $tags; do
 		[ "$(vdk_kfield "$tag" chroot)" = "$suite" ] && vdk_kfield "$tag" kver
 	done)
 	if [ ! -f "$deb1" ] || [ ! -f "$deb2" ]; then
 		ko "pkg/$suite  (no packages to test)"
-		continue
+		return
 	fi
 	if ! "$VDK_TOP/scripts/mkchroot-pkg.sh" "$suite" >"$out/mkchroot-$suite.log" 2>&1; then
 		ko "pkg/$suite/chroot  (log: $out/mkchroot-$suite.log)"
 		tail -n 3 "$out/mkchroot-$suite.log" | sed 's/^/      /'
-		continue
+		return
 	fi
 	lower=$("$VDK_TOP/scripts/mkchroot-pkg.sh" --path "$suite")
 	# The chroot's first kernel is the one mkchroot-pkg.sh installed.
@@ -232,7 +236,7 @@ for suite in $suites; do
 	*" $first "*) kvers="$first $(echo "$kvers" | grep -vx "$first" | tr '\n' ' ')" ;;
 	*) echo "SKIP  pkg/$suite  (the chroot's first kernel $first is not selected)"
 		skip=$((skip + 1))
-		continue ;;
+		return ;;
 	esac
 	w=$out/$suite
 	mkdir -p "$w/share" "$w/upper" "$w/work" "$w/root"
@@ -309,6 +313,34 @@ for suite in $suites; do
 		done
 	done
 	rm -rf "$w/upper" "$w/work" "$w/root"
+}
+
+# Two suites at a time: with the compiler cache warm, a suite's run is
+# mostly dpkg, dkms and Kbuild bookkeeping on one core. The longest (the
+# rpm suite, with two kernels) starts first.
+jobs_max=${VDK_PKG_JOBS:-2}
+case $jobs_max in *[!0-9]* | 0 | '') vdk_die "VDK_PKG_JOBS must be a positive number" ;; esac
+order=$(echo "$rpm_suite"; echo "$suites" | grep -vx "$rpm_suite" || true)
+for suite in $order; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+	rm -f "$out/$suite.counts"
+	# shellcheck disable=SC2030 # each suite counts for itself
+	(
+		pass=0 fail=0 skip=0
+		run_suite "$suite"
+		echo "$pass $fail $skip" >"$out/$suite.counts"
+	) &
+done
+wait
+for suite in $suites; do
+	if [ -f "$out/$suite.counts" ]; then
+		read -r p f k <"$out/$suite.counts"
+		# shellcheck disable=SC2031
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
+		rm -f "$out/$suite.counts"
+	else
+		ko "pkg/$suite  (its run ended without a count)"
+	fi
 done
 
 echo "$pass passed, $fail failed, $skip skipped"
