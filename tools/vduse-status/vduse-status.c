@@ -100,7 +100,7 @@ static struct {
 	/* DKMS */
 	bool pkg_src;			/* /usr/src/vduse-<ver>/dkms.conf */
 	char src_version[64];
-	bool dkms_tree;			/* /var/lib/dkms/vduse */
+	bool dkms_tree;			/* /var/lib/dkms/vduse/<version> */
 	char built_version[64];		/* a version built for kver */
 	char built_arch[64];
 	char installed_version[64];	/* kernel-<kver>-<arch> link */
@@ -487,7 +487,6 @@ static void examine_dkms(void)
 	 *                                                        installed
 	 *   /var/lib/dkms/vduse/<version>/build/make.log         last build
 	 */
-	st.dkms_tree = is_dir(DKMS_TREE "/" DKMS_NAME);
 	d = opendir(DKMS_TREE "/" DKMS_NAME);
 	while (d && (e = readdir(d))) {
 		char kdir[768];
@@ -497,6 +496,7 @@ static void examine_dkms(void)
 		if (skip_entry(e->d_name) || !strncmp(e->d_name, "kernel-", 7) ||
 		    !strcmp(e->d_name, "original_module"))
 			continue;
+		st.dkms_tree = true;	/* a version directory: dkms knows vduse */
 		sfmt(kdir, sizeof(kdir), DKMS_TREE "/" DKMS_NAME "/%s/%s", e->d_name, st.kver);
 		ad = opendir(kdir);
 		while (ad && (a = readdir(ad))) {
