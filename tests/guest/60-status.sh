@@ -15,12 +15,13 @@
 #     makes a FAKE DKMS tree (/usr/src/vduse-<v>/dkms.conf and
 #     /var/lib/dkms/vduse/..., dkms 3.x layout, labelled as such) since the
 #     guest has no dkms: built but not loaded (not-loaded), ready with ours,
-#     no-control, on kernels with their own vduse both copies present (ours
-#     wins; the kernel's loaded by insmod is "stale" until
-#     "rmmod vduse; modprobe vduse"), our modules moved away (not built:
-#     "apt install linux-headers-<kver>" on 5.10/6.1, the kernel's vduse
-#     with a note on 6.12+), DKMS built but not installed, and --kver of a
-#     kernel tree without our modules.
+#     no-access (as uid 65534), no-control; on kernels with their own vduse
+#     both copies present (ours wins; the kernel's, loaded by insmod, is
+#     "stale" until "rmmod vduse; modprobe vduse"); our modules moved away
+#     (not built: "apt install linux-headers-<kver>" on 5.10/6.1, the
+#     kernel's vduse with a note on 6.12+), DKMS built but not installed,
+#     no vduse-dkms at all, and --kver of kernel trees with and without
+#     our modules and of a missing one.
 set -u
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
 	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
@@ -51,10 +52,16 @@ trap status_cleanup EXIT
 
 # st NAME WANT-RC ARGS...: run vduse-status under valgrind; OUT holds its
 # output, FIRST its first line, NEXT its "next step:" text.
+# With ST_AS=UID it runs as that user (setpriv; the valgrind log goes to
+# /tmp, which the user can write).
 st() {
-	local name=$1 want=$2 rc=0 vg=$VDK_WORK/vg-$1.log
+	local name=$1 want=$2 rc=0 vg=$VDK_WORK/vg-$1.log as=()
 	shift 2
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
+	if [ -n "${ST_AS:-}" ]; then
+		vg=/tmp/vg-$name.log
+		as=(setpriv --reuid="$ST_AS" --regid="$ST_AS" --clear-groups)
+	fi
+	"${as[@]}" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
 		--log-file="$vg" "$BIN" "$@" >"$VDK_WORK/out-$name" 2>&1 || rc=$?
 	OUT=$(cat "$VDK_WORK/out-$name")
 	FIRST=$(head -n 1 "$VDK_WORK/out-$name")
@@ -153,6 +160,9 @@ has ready-json '"loaded_is_winner":true'
 has ready-json '"mgmtdev":{"checked":true,"vdpa_family":true,"vduse":true'
 st ready-quiet 0 --quiet
 expect "ready --quiet lines" "$(wc -l <<<"$OUT")" 1
+# The same as an unprivileged user: /dev/vduse/control is root-only.
+ST_AS=65534 st no-access 1
+first no-access "NOT READY [no-access]: you (uid 65534) cannot open /dev/vduse/control (0600 root:root)"
 
 # /dev/vduse/control missing
 mv /dev/vduse/control "$VDK_WORK/control.saved"
