@@ -8,7 +8,8 @@
 # (Debian 12: glibc 2.36, libkmod2 30, as the bookworm package is) and runs
 # on the guest's newer trixie libraries (glibc 2.41, libkmod2 34): both
 # keep their sonames and old symbol versions. Needs libkmod-dev and
-# pkg-config on the host (.ci/run installs them).
+# pkg-config on the host (.ci/run installs them). The scenario's valgrind
+# suppression file goes along as OUTDIR/vduse-status.supp.
 set -euo pipefail
 case ${1:-} in
 -h | --help | '')
@@ -20,4 +21,5 @@ TOP=$(cd "$HERE/../.." && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 make -C "$TOP/tools/vduse-status" --no-print-directory O="$out" CFLAGS="-O1 -g" \
 	"$out/vduse-status"
+cp "$HERE/valgrind.supp" "$out/vduse-status.supp"
 echo "built $out/vduse-status"
