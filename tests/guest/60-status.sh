@@ -18,7 +18,8 @@
 #     guest has no dkms: built but not loaded (not-loaded), ready with ours,
 #     no-access (as uid 65534), no-control; on kernels with their own vduse
 #     both copies present (ours wins; the kernel's, loaded by insmod, is
-#     "stale" until "rmmod vduse; modprobe vduse"); our modules moved away
+#     "stale" until "rmmod vduse; modprobe vduse"); a module file removed
+#     without depmod; our modules moved away
 #     (not built: "apt install linux-headers-<kver>" on 5.10/6.1, the
 #     kernel's vduse with a note on 6.12+), DKMS built but not installed,
 #     no vduse-dkms at all, and --kver of kernel trees with and without
@@ -207,6 +208,13 @@ else
 	say "$K has no vduse of its own: no both-present case"
 fi
 unload virtio_vdpa vduse vdpa
+
+# A module file removed by hand, without depmod.
+mv "$MD/updates/vdk/vduse.ko" "$VDK_WORK/"
+st depmod 1
+first depmod "NOT READY [depmod]: modprobe's index names updates/vdk/vduse.ko for vduse, but the file is missing"
+expect "depmod next step" "$NEXT" "depmod -a $K"
+mv "$VDK_WORK/vduse.ko" "$MD/updates/vdk/"
 
 # Our modules not built for this kernel: moved away, depmod.
 mkdir -p "$VDK_WORK/away"

@@ -81,6 +81,11 @@ status_check() {
 		grep -qE "\"name\":\"vduse\",\"found\":true,\"path\":\"[^\"]*\",\"origin\":\"$origin\"" <<<"$out" ||
 			why="$why${why:+; }vduse's origin is not $origin"
 	fi
+	# the kernel's own vduse (dkms moves it aside while ours is installed)
+	if grep -qE '^CONFIG_VDPA=[ym]' "/lib/modules/$k/build/include/config/auto.conf" 2>/dev/null; then
+		grep -qF '"kernel_vdpa_bus":true,"kernel_vduse":true' <<<"$out" ||
+			why="$why${why:+; }the kernel's own bus and vduse are not seen"
+	fi
 	if [ "$origin" = updates/dkms ]; then
 		grep -qF "\"built_version\":\"$v1\"" <<<"$out" &&
 			grep -qF "\"installed_version\":\"$v1\"" <<<"$out" ||

@@ -70,6 +70,7 @@ struct mod {
 	struct info win;
 	/* the kernel's own copy, when another one wins */
 	char *intree_path;
+	bool intree_archived;		/* moved aside by dkms, not in the tree */
 	struct info in;
 	/* the running kernel only */
 	int state;			/* -1 not loaded, else enum kmod_module_initstate */
@@ -235,6 +236,11 @@ static bool exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+static bool skip_entry(const char *n)
+{
+	return n[0] == '.';
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d;
@@ -332,26 +338,60 @@ static bool described_as_ours(const struct info *in)
 	return n >= 12 && !strcmp(d + n - 12, "(vduse-dkms)");
 }
 
-/* The kernel's own copy of M: the file at its upstream path, any compression. */
+static void intree_info(struct kmod_ctx *ctx2, struct mod *m, const char *path)
+{
+	struct kmod_module *km = NULL;
+
+	m->intree_path = xstrdup(path);
+	if (kmod_module_new_from_path(ctx2, path, &km) == 0) {
+		get_info(km, &m->in);
+		kmod_module_unref(km);
+	}
+}
+
+/*
+ * The kernel's own copy of M: the file at its upstream path, any
+ * compression; else the copy dkms (3.0 and later) moved aside when it
+ * installed ours: /var/lib/dkms/vduse/original_module/<kver>/<arch>/,
+ * put back when vduse-dkms is removed.
+ */
 static void find_intree(struct kmod_ctx *ctx2, struct mod *m)
 {
 	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
-	char path[1024];
-	size_t i;
+	char path[1024], dir[768];
+	size_t i, nl = strlen(m->name);
+	DIR *d, *ad;
+	struct dirent *e, *a;
 
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		struct kmod_module *km = NULL;
-
 		sfmt(path, sizeof(path), "%s/%s%s", st.moddir, m->intree_rel, ext[i]);
-		if (!exists(path))
-			continue;
-		m->intree_path = xstrdup(path);
-		if (kmod_module_new_from_path(ctx2, path, &km) == 0) {
-			get_info(km, &m->in);
-			kmod_module_unref(km);
+		if (exists(path)) {
+			intree_info(ctx2, m, path);
+			return;
 		}
-		return;
 	}
+	sfmt(dir, sizeof(dir), DKMS_TREE "/" DKMS_NAME "/original_module/%s", st.kver);
+	d = opendir(dir);
+	while (d && !m->intree_path && (e = readdir(d))) {
+		if (skip_entry(e->d_name))
+			continue;
+		sfmt(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ad = opendir(path);
+		while (ad && !m->intree_path && (a = readdir(ad))) {
+			const char *x = a->d_name + nl;
+
+			if (strncmp(a->d_name, m->name, nl) || strncmp(x, ".ko", 3) ||
+			    strstr(x, ".origin"))
+				continue;
+			sfmt(path, sizeof(path), "%s/%s/%s", dir, e->d_name, a->d_name);
+			intree_info(ctx2, m, path);
+			m->intree_archived = true;
+		}
+		if (ad)
+			closedir(ad);
+	}
+	if (d)
+		closedir(d);
 }
 
 static void read_sys(const char *mod, const char *attr, char **dst)
@@ -426,6 +466,16 @@ static void examine_module(struct kmod_ctx *ctx, struct kmod_ctx *ctx2, struct m
 		m->state = KMOD_MODULE_BUILTIN;
 }
 
+/* PATH below the module directory without it, else PATH itself. */
+static const char *rel_path(const char *path)
+{
+	size_t dl = strlen(st.moddir);
+
+	if (!strncmp(path, st.moddir, dl) && path[dl] == '/')
+		return path + dl + 1;
+	return path;
+}
+
 static void free_module(struct mod *m)
 {
 	free(m->path);
@@ -438,11 +488,6 @@ static void free_module(struct mod *m)
 }
 
 /* ------------------------------------------------------------ DKMS */
-
-static bool skip_entry(const char *n)
-{
-	return n[0] == '.';
-}
 
 /* Does DIR (a dkms .../<arch>/module directory) hold any module? */
 static bool has_modules(const char *dir)
@@ -912,12 +957,26 @@ static void decide(void)
 		return;
 	}
 	for (i = 0; i < NMODS && !blocked; i++)
+		if ((&mods[i] == M_VDUSE || &mods[i] == M_VDPA) && mods[i].path &&
+		    !exists(mods[i].path))
+			blocked = &mods[i];
+	if (blocked) {
+		sfmt(step, sizeof(step), "depmod -a %s", st.kver);
+		verdict("depmod", step, "modprobe's index names %s for %s, but the file is missing",
+			blocked->rel, blocked->name);
+		return;
+	}
+	for (i = 0; i < NMODS && !blocked; i++)
 		if ((&mods[i] == M_VDUSE || &mods[i] == M_VDPA) && signature_blocks(&mods[i]) &&
 		    (mods[i].state < 0 || mods[i].loaded_matches == 0))
 			blocked = &mods[i];
 	if (blocked) {
-		verdict("unsigned", "install openssl, then rebuild so that dkms signs it: dkms remove "
-			DKMS_NAME "/<version> --all; dkms autoinstall",
+		const char *v = st.installed_version[0] ? st.installed_version :
+				st.src_version[0] ? st.src_version : "<version>";
+
+		sfmt(step, sizeof(step), "install openssl, then rebuild so that dkms signs it: "
+		     "dkms remove " DKMS_NAME "/%s -k %s; dkms autoinstall -k %s", v, st.kver, st.kver);
+		verdict("unsigned", step,
 			"%s (%s) is not signed, and this kernel loads only signed modules (%s)",
 			blocked->name, blocked->rel, st.secure_boot == 1 ? "Secure Boot" :
 			"lockdown or module.sig_enforce");
@@ -1011,8 +1070,10 @@ static void add_notes(void)
 		     st.kver);
 	if (M_VDUSE->ours && M_VDUSE->intree_path)
 		note("both the kernel's vduse (%s) and vduse-dkms's (%s) are present: "
-		     "modprobe loads vduse-dkms's (depmod searches updates/ first)",
-		     M_VDUSE->intree_path + strlen(st.moddir) + 1, M_VDUSE->rel);
+		     "modprobe loads vduse-dkms's (%s)", rel_path(M_VDUSE->intree_path),
+		     M_VDUSE->rel, M_VDUSE->intree_archived ?
+		     "dkms moved the kernel's aside; removing vduse-dkms puts it back" :
+		     "depmod searches updates/ first");
 	if (st.running && M_VDUSE->state >= 0) {
 		if (M_VIRTIO->found && M_VIRTIO->state < 0 && M_VHOST->found && M_VHOST->state < 0)
 			note("neither virtio_vdpa nor vhost_vdpa is loaded: a VDUSE device added with "
@@ -1144,8 +1205,8 @@ static void print_json(void)
 		printf(",\"intree_copy\":");
 		if (m->intree_path) {
 			printf("{");
-			json_kv("path", m->intree_path, false);
-			printf(",\"file\":");
+			json_kv("path", m->intree_path, true);
+			printf("\"archived_by_dkms\":%s,\"file\":", m->intree_archived ? "true" : "false");
 			json_info(&m->in);
 			printf("}");
 		} else {
@@ -1245,8 +1306,9 @@ static void print_human(void)
 			       m->builtin ? "built in" : sig_text(&m->win, sig, sizeof(sig)));
 		}
 		if (m->intree_path)
-			printf("%-13s kernel's own copy %s (srcversion %s, %s)%s\n", "",
-			       m->intree_path + strlen(st.moddir) + 1,
+			printf("%-13s kernel's own copy %s%s (srcversion %s, %s)%s\n", "",
+			       m->intree_archived ? "moved aside by dkms: " : "",
+			       rel_path(m->intree_path),
 			       m->in.srcversion ? m->in.srcversion : "-",
 			       sig_text(&m->in, sig, sizeof(sig)), m->found ? ": not used" : "");
 		if (st.running && m->state >= 0 && m->state != KMOD_MODULE_BUILTIN)
@@ -1306,8 +1368,8 @@ static void usage(FILE *f)
 "and if not, why not and the one next step. The first line is the verdict:\n"
 "  READY: ...                  VDUSE is usable (exit status 0)\n"
 "  NOT READY [ID]: ...         followed by \"next step: ...\"\n"
-"Verdict IDs: not-installed, not-built, built-not-installed,\n"
-"unsupported-kernel, no-kernel, unsigned, key-not-enrolled, not-loaded,\n"
+"Verdict IDs: no-kernel, unsupported-kernel, not-installed, not-built,\n"
+"built-not-installed, depmod, unsigned, key-not-enrolled, not-loaded,\n"
 "stale, loading, no-control, no-mgmtdev, no-access (vduse-status(8)).\n"
 "\n"
 "It examines, for the running kernel (or KVER):\n"
