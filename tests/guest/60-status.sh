@@ -198,10 +198,11 @@ if [ -n "$intree_vduse" ]; then
 	st stale 1
 	first stale "NOT READY [stale]: the loaded vduse is the kernel's own, but modprobe would now load updates/vdk/vduse.ko (vduse-dkms)"
 	expect "stale next step" "$NEXT" "rmmod vduse; modprobe vduse"
+	step=$NEXT
 	st stale-json 1 --json
 	has stale-json '"loaded_is_winner":false'
-	say "following the next step: $NEXT"
-	eval "$NEXT" || tap_not_ok "the next step '$NEXT' failed"
+	say "following the next step: $step"
+	eval "$step" || tap_not_ok "the next step '$step' failed"
 	st stale-fixed 0
 	first stale-fixed "READY: VDUSE is usable on $K: vduse $V (updates/vdk/vduse.ko, vduse-dkms)"
 else
