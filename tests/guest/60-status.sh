@@ -96,11 +96,6 @@ first() { # NAME PREFIX
 # The kernel's own vduse, and ours, as files.
 intree_vduse=$(find "$MD/kernel/drivers/vdpa/vdpa_user" -name "vduse.ko*" 2>/dev/null | head -n 1)
 
-# ---------------------------------------------------------------- --help
-st help 0 --help
-has help "Exit status: 0 ready, 1 not ready"
-st usage 2 --no-such-option
-
 if [ "$VDK_SET" = in-tree ]; then
 	# ------------------------------------------------------------ in-tree set
 	[ -n "$intree_vduse" ] || tap_not_ok "the in-tree set runs without the kernel's vduse.ko"
@@ -133,6 +128,9 @@ fi
 
 # ---------------------------------------------------------------- project set
 [ -n "$VDK_OURS" ] || tap_not_ok "the project set runs without our modules"
+st help 0 --help
+has help "Exit status: 0 ready, 1 not ready"
+st usage 2 --no-such-option
 # A FAKE DKMS tree, as dkms 3.x lays it out after "dkms install": the guest
 # has no dkms. vduse-status reads only these paths.
 mkdir -p /usr/src/vduse-$V "/var/lib/dkms/vduse/$V/$K/$ARCH/module"
@@ -164,11 +162,11 @@ has ready-json '"origin":"updates","vduse_dkms":true'
 has ready-json '"state":"live"'
 has ready-json '"loaded_is_winner":true'
 has ready-json '"mgmtdev":{"checked":true,"vdpa_family":true,"vduse":true'
-st ready-quiet 0 --quiet
-expect "ready --quiet lines" "$(wc -l <<<"$OUT")" 1
-# The same as an unprivileged user: /dev/vduse/control is root-only.
-ST_AS=65534 st no-access 1
+# The same as an unprivileged user: /dev/vduse/control is root-only
+# (--quiet: the verdict and the next step only).
+ST_AS=65534 st no-access 1 --quiet
 first no-access "NOT READY [no-access]: you (uid 65534) cannot open /dev/vduse/control (0600 root:root)"
+expect "no-access --quiet lines" "$(wc -l <<<"$OUT")" 2
 
 # /dev/vduse/control missing
 mv /dev/vduse/control "$VDK_WORK/control.saved"
@@ -272,8 +270,6 @@ st kver-empty 1 --kver "$EMPTY"
 first kver-empty "NOT READY [not-built]: modprobe cannot find vduse: vduse-dkms is not built for $EMPTY, whose headers are not installed"
 expect "kver-empty next step" "$NEXT" "apt install linux-headers-$EMPTY"
 has kver-empty "(--kver: not running, no loaded state)"
-st kver-empty-json 1 --json --kver "$EMPTY"
-has kver-empty-json '"running":false,"verdict":"not-built"'
-st kver-missing 1 --kver 6.1.0-vdk-none
-first kver-missing "NOT READY [no-kernel]: no module tree /lib/modules/6.1.0-vdk-none"
+st kver-missing 1 --json --kver 6.1.0-vdk-none
+has kver-missing '"running":false,"verdict":"no-kernel","ready":false,"reason":"no module tree /lib/modules/6.1.0-vdk-none'
 tap_ok
