@@ -18,7 +18,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help deb rpm pkg-check
+	checkpatch sparse demo help deb rpm pkg-check status install-status
 
 all: modules
 
@@ -28,6 +28,9 @@ help:
 	@echo 'make probe                           only run the compat probes'
 	@echo 'make install [KVER=...]              install the built modules under'
 	@echo '                                     /lib/modules/<release>/updates/vduse-dkms'
+	@echo 'make status                          build build/vduse-status (tools/vduse-status,'
+	@echo '                                     needs libkmod-dev, pkg-config)'
+	@echo 'make install-status                  install it to /usr/sbin with its man page'
 	@echo 'make demo                            see it work: Debian 12 kernel in QEMU,'
 	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
@@ -66,6 +69,14 @@ install:
 	install -d $(DESTDIR)/lib/modules/$(KVER)/updates/vduse-dkms
 	install -m 644 $(BUILD)/out/*.ko $(DESTDIR)/lib/modules/$(KVER)/updates/vduse-dkms/
 	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# vduse-status, the userspace readiness check (tools/vduse-status).
+status:
+	@mkdir -p $(TOP)/build
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/vduse-status O=$(TOP)/build $(TOP)/build/vduse-status
+
+install-status: status
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/vduse-status O=$(TOP)/build install
 
 clean:
 	rm -rf $(TOP)/build

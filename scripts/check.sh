@@ -21,6 +21,9 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
                (install, kernel upgrade, upgrade, remove, reinstall, image
                builds, purge; the rpm's scriptlets) in a package-test chroot
                of each suite (tests/pkg/run.sh)
+  status       vduse-status's signature verdicts (unsigned, key not
+               enrolled, enrolled) on a fake module tree in a private mount
+               namespace, under valgrind (tests/status/run.sh)
   harness      host-side self-test of the guest harness's splat detector
   guest        boot each kernel under QEMU and run tests/guest/ scenarios
                with the in-tree and the project module sets
@@ -70,6 +73,7 @@ component build-errors "$VDK_TOP/tests/build/errors.sh"
 component matrix "$VDK_TOP/scripts/matrix.sh" --with-sparse $tags
 # shellcheck disable=SC2086
 component pkg "$VDK_TOP/tests/pkg/run.sh" $tags
+component status "$VDK_TOP/tests/status/run.sh"
 if [ -x "$VDK_TOP/tests/harness/selftest-detector.sh" ]; then
 	component harness "$VDK_TOP/tests/harness/selftest-detector.sh"
 else

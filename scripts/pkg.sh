@@ -16,14 +16,18 @@ Usage: ${0##*/} COMMAND [OUTDIR]
   dkms-conf     print the rendered dkms.conf
   stage DIR     copy the files the packages ship into DIR/vduse-dkms-VERSION/
                 with the rendered dkms.conf and debian/changelog
-  deb [OUTDIR]  build vduse-dkms_VERSION_all.deb (dpkg-buildpackage -b;
-                needs debhelper and dh-dkms) into OUTDIR (default build/pkg)
-  rpm [OUTDIR]  build vduse-dkms-VERSION-1.noarch.rpm (rpmbuild -bb) into
-                OUTDIR (default build/pkg)
+  deb [OUTDIR]  build vduse-dkms_VERSION_all.deb and
+                vduse-status_VERSION_ARCH.deb (dpkg-buildpackage -b; needs
+                debhelper, dh-dkms, libkmod-dev, pkg-config) into OUTDIR
+                (default build/pkg)
+  rpm [OUTDIR]  build vduse-dkms-VERSION-1.noarch.rpm and
+                vduse-status-VERSION-1.ARCH.rpm (rpmbuild -bb; needs rpm,
+                libkmod-dev, pkg-config) into OUTDIR (default build/pkg)
 
 The version is written once, in VERSION; the supported kernels once, in
-compat/kernel-range. Nothing is written into the source tree. The last
-line printed by deb and rpm is the path of the package.
+compat/kernel-range. Nothing is written into the source tree. deb and rpm
+print the path of the vduse-status package, then, on the last line, the
+path of the vduse-dkms package.
 EOF
 }
 
@@ -127,7 +131,8 @@ stage() {
 		[ -e "$f" ] || continue
 		case $f in
 		Makefile | Kbuild | VERSION | LICENSE | README.md | dkms.conf.in | \
-			src/* | include/* | compat/* | scripts/* | debian/* | rpm/* | udev/*) ;;
+			src/* | include/* | compat/* | scripts/* | debian/* | rpm/* | udev/* | \
+			tools/*) ;;
 		*) continue ;;
 		esac
 		mkdir -p "$dst/$(dirname "$f")"
@@ -156,10 +161,11 @@ dkms-conf) dkms_conf ;;
 stage) stage "${2:?stage needs a directory}" ;;
 deb)
 	out=${2:-$VDK_TOP/build/pkg}
-	for t in dpkg-buildpackage dh dh_dkms; do
+	for t in dpkg-buildpackage dh dh_dkms pkg-config; do
 		command -v $t >/dev/null ||
-			vdk_die "$t is missing: apt-get install dpkg-dev debhelper dh-dkms"
+			vdk_die "$t is missing: apt-get install dpkg-dev debhelper dh-dkms pkg-config"
 	done
+	pkg-config --exists libkmod || vdk_die "libkmod is missing: apt-get install libkmod-dev"
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 	work=$(mktemp -d "$out/.deb.XXXXXX")
@@ -169,7 +175,9 @@ deb)
 	(cd "$src" && dpkg-buildpackage -b -us -uc) >"$out/deb-build.log" 2>&1 ||
 		vdk_die "dpkg-buildpackage failed (log: $out/deb-build.log)"
 	deb=$(ls "$work"/vduse-dkms_*_all.deb)
-	mv "$deb" "$out/"
+	sdeb=$(ls "$work"/vduse-status_*.deb)
+	mv "$deb" "$sdeb" "$out/"
+	echo "$out/${sdeb##*/}"
 	echo "$out/${deb##*/}"
 	;;
 rpm)
@@ -200,7 +208,9 @@ rpm)
 		"$src/rpm/vduse-dkms.spec" >"$out/rpm-build.log" 2>&1 ||
 		vdk_die "rpmbuild failed (log: $out/rpm-build.log)"
 	rpm=$(ls "$work"/rpmbuild/RPMS/noarch/vduse-dkms-*.noarch.rpm)
-	mv "$rpm" "$out/"
+	srpm=$(find "$work"/rpmbuild/RPMS -name 'vduse-status-*.rpm' ! -name '*debug*' | head -n1)
+	mv "$rpm" "$srpm" "$out/"
+	echo "$out/${srpm##*/}"
 	echo "$out/${rpm##*/}"
 	;;
 *) usage >&2; exit 2 ;;

@@ -13,7 +13,9 @@ Inside a throw-away chroot of SUITE whose first kernel KVER has its headers
 installed and whose other kernels' headers are in apt's cache, with
 DIR/vduse-dkms_<N>_all.deb and DIR/vduse-dkms_<N+1>_all.deb (DIR/debs lists
 them, oldest first): install, kernel upgrade (a second KVER), package
-upgrade, remove, reinstall, image-builder flow (two KVERs), purge. Prints
+upgrade, remove, reinstall, image-builder flow (two KVERs), purge; with
+DIR/status-deb (the name of the vduse-status package), vduse-status --kver
+after the install and after the removal. Prints
 PASS/FAIL pkg/SUITE/<step> lines; copies the modules dkms built for each
 kernel by the first install to DIR/modules/<KVER>/out/.
 EOF
@@ -56,6 +58,50 @@ elif ! grep -q '^SUBSYSTEM=="vduse", OWNER="root", GROUP="root", MODE="0600"$' \
 else
 	pass install
 	export_modules "${kvers[0]}"
+fi
+
+# 1a. vduse-status (DIR/status-deb names its package, built on the host:
+# installable where libc6 and libkmod2 are at least the host's): against
+# the real dkms tree it must say that modprobe would load dkms's vduse for
+# the kernel (--kver: the chroot's kernels are not the running one)
+status_deb=
+[ ! -f "$dir/status-deb" ] || status_deb=$(cat "$dir/status-deb")
+# status_check NAME KVER VERDICT ORIGIN: vduse-status --kver KVER --json
+# gives VERDICT and, for vduse, ORIGIN (and DKMS's version where the origin
+# is updates/dkms)
+status_check() {
+	local name=$1 k=$2 want=$3 origin=$4 out rc=0 why=""
+	ts=$SECONDS
+	out=$(vduse-status --kver "$k" --json 2>>"$log") || rc=$?
+	echo "# vduse-status --kver $k --json: exit $rc: $out" >>"$log"
+	grep -qF "\"verdict\":\"$want\"" <<<"$out" || why="verdict is not $want"
+	if [ "$want" = ready ]; then [ $rc = 0 ] || why="$why${why:+; }exit $rc"
+	else [ $rc = 1 ] || why="$why${why:+; }exit $rc, expected 1"; fi
+	if [ -n "$origin" ]; then
+		grep -qE "\"name\":\"vduse\",\"found\":true,\"path\":\"[^\"]*\",\"origin\":\"$origin\"" <<<"$out" ||
+			why="$why${why:+; }vduse's origin is not $origin"
+	fi
+	# the kernel's own vduse (dkms moves it aside while ours is installed)
+	if grep -qE '^CONFIG_VDPA=[ym]' "/lib/modules/$k/build/include/config/auto.conf" 2>/dev/null; then
+		grep -qF '"kernel_vdpa_bus":true,"kernel_vduse":true' <<<"$out" ||
+			why="$why${why:+; }the kernel's own bus and vduse are not seen"
+	fi
+	if [ "$origin" = updates/dkms ]; then
+		grep -qF "\"built_version\":\"$v1\"" <<<"$out" &&
+			grep -qF "\"installed_version\":\"$v1\"" <<<"$out" ||
+			why="$why${why:+; }DKMS's built/installed version is not $v1"
+	fi
+	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why: $(head -c 300 <<<"$out")"; fi
+}
+if [ -z "$status_deb" ]; then
+	:
+elif ! run dpkg -i "$dir/$status_deb"; then
+	echo "SKIP  pkg/$suite/vduse-status  (dpkg -i $status_deb failed: built on the host, it needs its libc6 and libkmod2)"
+	status_deb=
+	run dpkg --purge vduse-status
+else
+	step "vduse-status --kver ${kvers[0]}"
+	status_check vduse-status "${kvers[0]}" ready updates/dkms
 fi
 
 # 1b. a kernel outside the supported range (BUILD_EXCLUSIVE_KERNEL): dkms
@@ -134,6 +180,14 @@ elif why=$(nothing_left); then
 	pass remove
 else
 	fail remove "$why"
+fi
+# vduse-status after the removal: the kernel's own vduse where it has one
+if [ -n "$status_deb" ]; then
+	if grep -qE '^CONFIG_VDPA=[ym]' "/lib/modules/${kvers[0]}/build/include/config/auto.conf" 2>/dev/null; then
+		status_check vduse-status-removed "${kvers[0]}" ready in-tree
+	else
+		status_check vduse-status-removed "${kvers[0]}" not-installed ""
+	fi
 fi
 
 # 5. reinstall after remove

@@ -15,12 +15,18 @@ grouped by their chroot suite:
 
   pkg/deb            make deb from the tree builds vduse-dkms_<VERSION>_all.deb
                      whose version, dkms.conf version and kernel range come
-                     from VERSION and compat/kernel-range
-  pkg/lintian        lintian reports no error
+                     from VERSION and compat/kernel-range; it recommends
+                     vduse-status
+  pkg/status-deb     the same build makes vduse-status_<VERSION>_<arch>.deb:
+                     not Architecture all, /usr/sbin/vduse-status and its man
+                     page, depends on libkmod2; its --help exits 0
+  pkg/lintian        lintian reports no error (both packages)
   pkg/rpm            make rpm builds vduse-dkms-<VERSION>-1.noarch.rpm: noarch,
                      Requires dkms and kernel-devel, the dkms scriptlets, and
                      the same /usr/src tree as the deb plus 4 other files
-  pkg/rpmlint        rpmlint (with rpm/rpmlintrc) reports no error
+  pkg/status-rpm     make rpm also builds vduse-status-<VERSION>-1.<arch>.rpm
+                     with /usr/sbin/vduse-status, its man page, libkmod.so.2
+  pkg/rpmlint        rpmlint (with rpm/rpmlintrc) reports no error (both)
   pkg/dkms-conf      the rendered dkms.conf, sourced as dkms does for each
                      kernel of the matrix (headers of the build chroots):
                      in range, and its module list is the module set the
@@ -30,7 +36,10 @@ grouped by their chroot suite:
                      upgrade (suites with two kernels), a kernel outside the
                      range (build refused, kernel hooks succeed), package upgrade,
                      remove, reinstall, image-builder flow, purge
-                     (tests/pkg/in-chroot.sh); in bookworm then the rpm's
+                     (tests/pkg/in-chroot.sh), vduse-status --kver against
+                     the real dkms tree after the install and the removal
+                     (suites whose libc takes the host-built package; a
+                     SKIP elsewhere); in bookworm then the rpm's
                      %post/%preun against dkms: rpm -i, rpm -U, rpm -e
                      (tests/pkg/rpm-in-chroot.sh)
 
@@ -76,6 +85,7 @@ v=$("$VDK_TOP/scripts/pkg.sh" version)
 vdk_log "building vduse-dkms $v and $v+pkgtest1"
 deb1=$("$VDK_TOP/scripts/pkg.sh" deb "$out/debs" | tail -n1)
 deb2=$(VDK_VERSION=$v+pkgtest1 "$VDK_TOP/scripts/pkg.sh" deb "$out/debs" | tail -n1)
+sdeb=$(ls "$out"/debs/vduse-status_"$v"_*.deb 2>/dev/null | head -n1)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 why=
@@ -88,6 +98,8 @@ else
 	# (grep reads a here-string: with pipefail, grep -q closing a pipe
 	# early would fail the producer and the test at random)
 	grep -qE '(^|, )dkms( |,|$)' <<<"$(dpkg-deb -f "$deb1" Depends)" || why="$why; no dependency on dkms"
+	grep -qE '(^|, )vduse-status( |,|$)' <<<"$(dpkg-deb -f "$deb1" Recommends)" ||
+		why="$why; does not recommend vduse-status"
 	conf=$t/x/usr/src/vduse-$v/dkms.conf
 	grep -q "^PACKAGE_VERSION=\"$v\"$" "$conf" || why="$why; dkms.conf PACKAGE_VERSION is not $v"
 	grep -qx 'AUTOINSTALL="yes"' "$conf" || why="$why; no AUTOINSTALL"
@@ -99,10 +111,29 @@ else
 fi
 if [ -z "$why" ]; then ok pkg/deb; else ko "pkg/deb  ($why)"; fi
 
+# vduse-status: the compiled package of the same source
+why=
+if [ ! -f "$sdeb" ]; then
+	why="no vduse-status_${v}_*.deb (log: $out/debs/deb-build.log)"
+else
+	[ "$(dpkg-deb -f "$sdeb" Architecture)" != all ] || why="Architecture: all"
+	grep -q 'libkmod2' <<<"$(dpkg-deb -f "$sdeb" Depends)" || why="$why; no dependency on libkmod2"
+	dpkg-deb -c "$sdeb" | awk '{ print substr($6, 2) }' >"$t/status-files"
+	for f in /usr/sbin/vduse-status /usr/share/man/man8/vduse-status.8.gz; do
+		grep -qx "$f" "$t/status-files" || why="$why; $f missing"
+	done
+	dpkg-deb -x "$sdeb" "$t/s"
+	"$t/s/usr/sbin/vduse-status" --help >"$t/status-help" 2>&1 || why="$why; vduse-status --help exited $?"
+	grep -q 'Exit status' "$t/status-help" || why="$why; --help does not document the exit status"
+	why=${why#; }
+fi
+if [ -z "$why" ]; then ok pkg/status-deb; else ko "pkg/status-deb  ($why)"; fi
+
 if ! command -v lintian >/dev/null; then
 	ko "pkg/lintian  (lintian is missing: apt-get install lintian)"
 elif [ -f "$deb1" ]; then
-	lintian "$deb1" >"$out/lintian.log" 2>&1
+	# shellcheck disable=SC2046 # no vduse-status package: its test failed
+	lintian "$deb1" $([ -f "$sdeb" ] && echo "$sdeb") >"$out/lintian.log" 2>&1
 	if grep -q '^E: ' "$out/lintian.log"; then
 		ko "pkg/lintian  ($(grep -c '^E: ' "$out/lintian.log") errors; log: $out/lintian.log)"
 		grep '^E: ' "$out/lintian.log" | head -n 5 | sed 's/^/      /'
@@ -116,6 +147,7 @@ fi
 # --- The rpm: built, rpmlint-clean, its file list -----------------------------
 rpm1=$("$VDK_TOP/scripts/pkg.sh" rpm "$out/debs" | tail -n1)
 rpm2=$(VDK_VERSION=$v+pkgtest1 "$VDK_TOP/scripts/pkg.sh" rpm "$out/debs" | tail -n1)
+srpm=$(ls "$out"/debs/vduse-status-"$v"-1.*.rpm 2>/dev/null | head -n1)
 why=
 if [ ! -f "$rpm1" ] || [ ! -f "$rpm2" ]; then
 	why="make rpm failed (log: $out/debs/rpm-build.log)"
@@ -144,10 +176,25 @@ else
 	why=${why#; }
 fi
 if [ -z "$why" ]; then ok pkg/rpm; else ko "pkg/rpm  ($why)"; fi
+why=
+if [ ! -f "$srpm" ]; then
+	why="no vduse-status-$v-1.*.rpm (log: $out/debs/rpm-build.log)"
+else
+	[ "$(rpm -qp --qf '%{ARCH}' "$srpm")" != noarch ] || why="noarch"
+	rpm -qlp "$srpm" >"$t/srpm-files"
+	for f in /usr/sbin/vduse-status /usr/share/man/man8/vduse-status.8; do
+		grep -q "^$f" "$t/srpm-files" || why="$why; $f missing"
+	done
+	grep -q '^libkmod.so.2' <<<"$(rpm -qp --requires "$srpm")" || why="$why; no Requires: libkmod.so.2"
+	grep -qx 'vduse-status' <<<"$(rpm -qp --recommends "$rpm1")" || why="$why; vduse-dkms does not recommend vduse-status"
+	why=${why#; }
+fi
+if [ -z "$why" ]; then ok pkg/status-rpm; else ko "pkg/status-rpm  ($why)"; fi
 if ! command -v rpmlint >/dev/null; then
 	ko "pkg/rpmlint  (rpmlint is missing: apt-get install rpmlint)"
 elif [ -f "$rpm1" ]; then
-	rpmlint -r "$VDK_TOP/rpm/rpmlintrc" "$rpm1" >"$out/rpmlint.log" 2>&1
+	# shellcheck disable=SC2046 # no vduse-status package: its test failed
+	rpmlint -r "$VDK_TOP/rpm/rpmlintrc" "$rpm1" $([ -f "$srpm" ] && echo "$srpm") >"$out/rpmlint.log" 2>&1
 	sum=$(grep -E '[0-9]+ errors, [0-9]+ warnings' "$out/rpmlint.log" | tail -n1)
 	if echo "$sum" | grep -q ' 0 errors'; then
 		ok "pkg/rpmlint  (${sum#*checked; })"
@@ -242,6 +289,10 @@ run_suite() {
 	mkdir -p "$w/share" "$w/upper" "$w/work" "$w/root"
 	cp "$deb1" "$deb2" "$VDK_TOP"/tests/pkg/{in-chroot,rpm-in-chroot,chroot-lib}.sh "$w/share/"
 	echo "${deb1##*/} ${deb2##*/}" >"$w/share/debs"
+	if [ -f "$sdeb" ]; then
+		cp "$sdeb" "$w/share/"
+		echo "${sdeb##*/}" >"$w/share/status-deb"
+	fi
 	if [ "$suite" = "$rpm_suite" ] && [ -f "$rpm1" ] && [ -f "$rpm2" ]; then
 		cp "$rpm1" "$rpm2" "$w/share/"
 		echo "${rpm1##*/} ${rpm2##*/}" >"$w/share/rpms"
