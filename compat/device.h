@@ -4,8 +4,10 @@
  * class_register() a const class; since 6.2 .devnode() gets a const device.
  *
  * class_create(name) works everywhere. VDK_CLASS_CONST is "const" where a
- * class may be a static const object and empty otherwise, and
- * VDK_DEVNODE_DEV is the device type .devnode() receives.
+ * class may be a static const object and empty otherwise,
+ * VDK_DEVNODE_DEV is the device a class's .devnode() receives and
+ * VDK_TYPE_DEVNODE_DEV the one a device type's .devnode() receives (also
+ * const since 6.2, in a commit of its own).
  */
 #ifndef VDK_COMPAT_DEVICE_H
 #define VDK_COMPAT_DEVICE_H
@@ -31,6 +33,12 @@
 #define VDK_DEVNODE_DEV const struct device
 #else
 #define VDK_DEVNODE_DEV struct device
+#endif
+
+#ifdef HAVE_DEVICE_TYPE_DEVNODE_CONST
+#define VDK_TYPE_DEVNODE_DEV const struct device
+#else
+#define VDK_TYPE_DEVNODE_DEV struct device
 #endif
 
 #endif /* VDK_COMPAT_DEVICE_H */

@@ -143,7 +143,7 @@ static long vduse_ctl_destroy(void __user *argp)
 	mutex_lock(&vduse_idr_lock);
 	dev = vduse_dev_find(name);
 	if (dev)
-		ret = vduse_dev_destroy(dev);
+		ret = vduse_dev_may_use(dev) ? vduse_dev_destroy(dev) : -EPERM;
 	mutex_unlock(&vduse_idr_lock);
 	return ret;
 }

@@ -7,13 +7,21 @@
  * Destruction is refused while the daemon has it open or a vDPA device is
  * attached, so neither the file nor the vDPA callbacks can see it freed.
  *
+ * Ownership: the device belongs to the user who created it. Only that user
+ * (same effective uid) or an administrator (CAP_SYS_ADMIN) may open
+ * /dev/vduse/$NAME or destroy the device, whatever the node's permissions
+ * say; devtmpfs creates the node owned by the creator, so an unprivileged
+ * creator can open it at once, before udev runs.
+ *
  * A daemon that goes away (fd closed, process killed) while a driver uses
  * the device gets msg_timeout seconds to reconnect. After that, or at once
  * when the vDPA device is deleted without a daemon, the device is fenced:
  * broken for good, every request fails, and block requests left in the
  * queues are completed with an I/O error so that nothing waits forever.
  */
+#include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -451,6 +459,11 @@ static long vduse_dev_compat_ioctl(struct file *file, unsigned int cmd,
 /* open/release                                                       */
 /* ------------------------------------------------------------------ */
 
+bool vduse_dev_may_use(const struct vduse_dev *dev)
+{
+	return uid_eq(current_euid(), dev->owner) || capable(CAP_SYS_ADMIN);
+}
+
 static int vduse_dev_open(struct inode *inode, struct file *file)
 {
 	struct vduse_dev *dev;
@@ -460,6 +473,10 @@ static int vduse_dev_open(struct inode *inode, struct file *file)
 	dev = idr_find(&vduse_idr, iminor(inode));
 	if (!dev) {
 		ret = -ENODEV;
+		goto out;
+	}
+	if (!vduse_dev_may_use(dev)) {
+		ret = -EPERM;
 		goto out;
 	}
 	mutex_lock(&dev->lock);
@@ -611,6 +628,54 @@ static void vduse_dev_free(struct vduse_dev *dev)
 	kfree(dev);
 }
 
+/*
+ * /dev/vduse/$NAME: the node devtmpfs creates belongs to the device's
+ * creator (mode 0600), and the uevent says so (DEVUID) for udev.
+ */
+static char *vduse_cdev_devnode(VDK_TYPE_DEVNODE_DEV *d, umode_t *mode,
+				kuid_t *uid, kgid_t *gid)
+{
+	const struct vduse_dev *dev = dev_get_drvdata(d);
+
+	if (uid && dev)
+		*uid = dev->owner;
+	return kasprintf(GFP_KERNEL, "vduse/%s", dev_name(d));
+}
+
+static const struct device_type vduse_cdev_type = {
+	.devnode = vduse_cdev_devnode,
+};
+
+static void vduse_cdev_release(struct device *d)
+{
+	kfree(d);
+}
+
+/* device_create_with_groups(), with our device type set before the add */
+static struct device *vduse_cdev_add(struct vduse_dev *dev)
+{
+	struct device *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	int ret;
+
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(d);
+	d->devt = MKDEV(MAJOR(vduse_devt), dev->minor);
+	d->class = &vduse_class;
+	d->type = &vduse_cdev_type;
+	d->groups = vduse_dev_groups;
+	d->release = vduse_cdev_release;
+	dev_set_drvdata(d, dev);
+	ret = dev_set_name(d, "%s", dev->name);
+	if (!ret)
+		ret = device_add(d);
+	if (ret) {
+		put_device(d);
+		return ERR_PTR(ret);
+	}
+	return d;
+}
+
 int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
 		     u64 api_version)
 {
@@ -625,6 +690,7 @@ int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
+	dev->owner = current_euid();
 	dev->api_version = api_version;
 	dev->device_id = cfg->device_id;
 	dev->vendor_id = cfg->vendor_id;
@@ -661,10 +727,7 @@ int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
 	dev->minor = ret;
 	dev->config = config;
 
-	dev->cdev = device_create_with_groups(&vduse_class, NULL,
-					      MKDEV(MAJOR(vduse_devt), dev->minor),
-					      dev, vduse_dev_groups, "%s",
-					      dev->name);
+	dev->cdev = vduse_cdev_add(dev);
 	if (IS_ERR(dev->cdev)) {
 		ret = PTR_ERR(dev->cdev);
 		goto err_idr;

@@ -137,6 +137,7 @@ struct vduse_dev {
 	char *name;
 	int minor;
 	struct device *cdev;
+	kuid_t owner;			/* effective uid of the creator */
 	u64 api_version;
 
 	u32 device_id;
@@ -197,6 +198,7 @@ struct vduse_dev *vduse_dev_find(const char *name);
 int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
 		     u64 api_version);
 int vduse_dev_destroy(struct vduse_dev *dev);
+bool vduse_dev_may_use(const struct vduse_dev *dev);
 void vduse_dev_destroy_all(void);
 void vduse_dev_reset(struct vduse_dev *dev);
 void vduse_dev_fence(struct vduse_dev *dev, const char *why);
