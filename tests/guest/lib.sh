@@ -10,6 +10,7 @@
 #   VDK_TAP_N      this scenario's test number
 #   VDK_NAME       this scenario's result name (SET/NAME)
 #   VDK_KVER       the running kernel
+#   VDK_TAG        its tag in tests/kernels.conf (5.10, 6.1, 6.12-deb12, ...)
 #   VDK_OURS       the modules this run's project set provides (in the project
 #                  set only; empty in the in-tree set)
 #   VDK_HARNESS_SELFTEST=1  assert one deliberately wrong expectation
