@@ -468,6 +468,9 @@ EOF
 	elapsed=$((SECONDS - t0))
 	[ -n "$boot_at" ] || ! grep -q '^VDK-BOOTED' "$tap" || boot_at='?'
 	vdk_log "guest $tag: guest ended after ${elapsed}s ($status, qemu status $rc)"
+	# (full plans only: a VDK_SCENARIOS subset says nothing of the next run)
+	[ "$status" != ended ] || [ -n "${VDK_SCENARIOS:-}${VDK_SCENARIO_DIR:-}" ] ||
+		echo "$elapsed" >"$OUT/durations/$tag"
 	tr -d '\r' <"$tap" >"$tap.clean"
 	grep '^# time ' "$tap.clean" | sed "s/^# time /  guest $tag: scenario time /" >&2 || true
 
@@ -536,15 +539,19 @@ auto)
 	fi ;;
 *[!0-9]* | 0 | '') vdk_die "VDK_GUEST_JOBS must be a positive number or auto, not '$guest_jobs'" ;;
 esac
-# The longest guests first: kernels with an in-tree set run both sets.
+# The longest guests first (what each took last time, build/harness/
+# durations/; a kernel never timed counts as longest, then kernels with an
+# in-tree set, which run both sets).
+mkdir -p "$OUT/durations"
 order=$(for tag in $tags; do
+	d=$(cat "$OUT/durations/$tag" 2>/dev/null || echo 100000)
 	k=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
 	if [ -n "$k" ] && [ -f "$VDK_KERNELS_DIR/$k/lib/modules/$k/modules.dep" ] && intree_has "$k" vdpa; then
-		echo "0 $tag"
+		echo "$d 0 $tag"
 	else
-		echo "1 $tag"
+		echo "$d 1 $tag"
 	fi
-done | sort -s -k1,1 | cut -d' ' -f2)
+done | sort -s -k1,1nr -k2,2n | cut -d' ' -f3)
 vdk_log "harness: $guest_jobs guest(s) at a time"
 for tag in $order; do
 	while [ "$(jobs -rp | wc -l)" -ge "$guest_jobs" ]; do wait -n || true; done
