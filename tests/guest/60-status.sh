@@ -60,6 +60,10 @@ status_cleanup() {
 		depmod -a "$K"
 	fi
 	cleanup_vdpa
+	# The control node the next step's mknod made is not devtmpfs's: it
+	# outlives the module, and would point the next scenario at a stale
+	# device number once vduse is loaded again.
+	[ -d /sys/module/vduse ] || rm -f /dev/vduse/control
 }
 trap status_cleanup EXIT
 
