@@ -14,6 +14,8 @@
  *
  * The device is a 1 MiB ramdisk virtio-blk with one split queue, API 0,
  * attached to virtio_vdpa (drivers_autoprobe is off; the program binds).
+ * --case NAME runs one case. VDK_EXPLORE=1 in the environment also runs, in
+ * the in-tree set, what it cannot survive (to watch it WARN and hang).
  */
 #define _GNU_SOURCE
 #include <errno.h>
