@@ -263,7 +263,7 @@ static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
 		return -EINVAL;
 	if (!vduse_api_v1(dev) && c.group)
 		return -EINVAL;
-	/* 0 leaves the queue unset up (vdpa dev add refuses the device) */
+	/* 0 leaves the queue not set up (vdpa dev add refuses the device) */
 	if (c.max_size && c.max_size < VDUSE_BLK_VQ_SIZE_MIN &&
 	    vduse_blk_direct(dev, dev->device_features))
 		return -EINVAL;
