@@ -271,6 +271,10 @@ static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
 		return -EINVAL;
 	if (!vduse_api_v1(dev) && c.group)
 		return -EINVAL;
+	/* 0 leaves the queue not set up (vdpa dev add refuses the device) */
+	if (c.max_size && c.max_size < VDUSE_BLK_VQ_SIZE_MIN &&
+	    vduse_blk_direct(dev, dev->device_features))
+		return -EINVAL;
 	if (vduse_api_v1(dev) &&
 	    (c.group >= dev->ngroups ||
 	     (READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK)))

@@ -5,6 +5,7 @@
  * behind "vdpa dev add name $NAME mgmtdev vduse" / "vdpa dev del".
  */
 #include <linux/slab.h>
+#include <linux/virtio_blk.h>
 #include <linux/virtio_ring.h>
 
 #include "domain.h"
@@ -339,6 +340,43 @@ static size_t vduse_vdpa_get_config_size(struct vdpa_device *vdpa)
 	return vduse_vdpa_to_dev(vdpa)->config_size;
 }
 
+/*
+ * virtio_blk sizes its requests by seg_max and puts each segment in a
+ * descriptor of its own unless indirect descriptors are negotiated; it does
+ * not compare seg_max with the ring, and a request longer than the ring
+ * WARNs in virtio_ring and then waits forever. The daemon sets both, so the
+ * driver sees a seg_max that fits the smallest queue (with the header and
+ * the status). The daemon's copy of the config space stays as it wrote it.
+ */
+static void vduse_vdpa_fix_seg_max(struct vduse_dev *dev, unsigned int offset,
+				   u8 *buf, unsigned int len)
+{
+	unsigned int at = offsetof(struct virtio_blk_config, seg_max), i;
+	u32 seg_max, fit = U32_MAX;
+	__le32 le;
+
+	if (!vduse_blk_direct(dev, dev->driver_features) ||
+	    !(dev->device_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) ||
+	    offset >= at + sizeof(le) || offset + len <= at ||
+	    dev->config_size < at + sizeof(le))
+		return;
+	for (i = 0; i < dev->vq_num; i++) {
+		u16 num = dev->vqs[i]->num_max;
+
+		/* below the minimum only with indirect descriptors offered */
+		if (num)
+			fit = min_t(u32, fit, num > 2 ? num - 2 : 1);
+	}
+	memcpy(&le, dev->config + at, sizeof(le));
+	seg_max = le32_to_cpu(le);
+	if (seg_max <= fit)
+		return;
+	le = cpu_to_le32(fit);
+	for (i = 0; i < sizeof(le); i++)
+		if (at + i >= offset && at + i < offset + len)
+			buf[at + i - offset] = ((u8 *)&le)[i];
+}
+
 static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
 				  unsigned int offset, void *buf,
 				  unsigned int len)
@@ -351,6 +389,7 @@ static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
 	len = min(len, dev->config_size - offset);
 	spin_lock(&dev->config_lock);
 	memcpy(buf, dev->config + offset, len);
+	vduse_vdpa_fix_seg_max(dev, offset, buf, len);
 	spin_unlock(&dev->config_lock);
 }
 

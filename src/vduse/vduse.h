@@ -45,6 +45,7 @@
 #include <uapi/vdk/vduse.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
+#include <uapi/linux/virtio_ring.h>
 
 struct vduse_dev;
 struct vduse_domain;
@@ -55,6 +56,12 @@ struct vduse_domain;
 #define VDUSE_MAX_VQS		0xffff
 /* largest virtqueue the virtio spec allows, split or packed */
 #define VDUSE_VQ_SIZE_MAX	32768
+/*
+ * Smallest queue of a block device without indirect descriptors: a request
+ * takes a header, at least one data segment and the status, one descriptor
+ * each. virtio_blk does not check: it WARNs and hangs on a smaller ring.
+ */
+#define VDUSE_BLK_VQ_SIZE_MIN	3
 #define VDUSE_BOUNCE_DEFAULT	SZ_64M
 #define VDUSE_BOUNCE_MIN	SZ_1M
 #define VDUSE_BOUNCE_MAX	SZ_1G
@@ -259,6 +266,13 @@ void vduse_umem_dereg_all(struct vduse_dev *dev);
 static inline struct vduse_dev *vduse_vdpa_to_dev(struct vdpa_device *vdpa)
 {
 	return container_of(vdpa, struct vduse_vdpa, vdpa)->dev;
+}
+
+/* A block device whose requests need one descriptor per segment. */
+static inline bool vduse_blk_direct(const struct vduse_dev *dev, u64 features)
+{
+	return dev->device_id == VIRTIO_ID_BLOCK &&
+	       !(features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
 }
 
 static inline bool vduse_api_v1(const struct vduse_dev *dev)
