@@ -4,7 +4,7 @@
  * the kernel copes: exact errnos, timings and device states, and the kernel
  * stays healthy (the harness fails the boot on any WARNING/BUG/hung task).
  *
- * Runs inside the test guest (tests/guest/60-hostile.sh) against our
+ * Runs inside the test guest (tests/guest/62-hostile.sh) against our
  * vduse.ko (--set project) and the kernel's own (--set in-tree). Each case
  * prints "ok N - name" or "not ok N - name (got .., want ..)"; where the
  * two modules answer differently by design the line names the row of
