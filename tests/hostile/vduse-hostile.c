@@ -50,6 +50,8 @@
 
 #include <uapi/vdk/vduse.h>
 
+#include "../lib/vdk-tap.h"
+
 #define CTL_PATH	"/dev/vduse/control"
 #define DISK_SIZE	(1 << 20)
 #define QUEUE_SIZE	64
@@ -80,51 +82,7 @@
 
 static bool intree;
 static bool explore;	/* VDK_EXPLORE: run what the in-tree module cannot survive */
-static int n_case, n_fail, n_skip, n_diff;
-
-static const char *errname(long v)
-{
-	static char buf[8][32];
-	static int k;
-	char *b = buf[k++ % 8];
-	const char *n;
-
-	if (v >= 0) {
-		snprintf(b, 32, "%ld", v);
-		return b;
-	}
-	n = strerrorname_np((int)-v);
-	snprintf(b, 32, "%s", n ? n : "E?");
-	return b;
-}
-
-static bool check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_case++;
-	if (!ok)
-		n_fail++;
-	printf("%sok %d - %s", ok ? "" : "not ", n_case, name);
-	if (fmt && *fmt) {
-		printf(" (");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(")");
-	}
-	printf("\n");
-	fflush(stdout);
-	return ok;
-}
-
-static void skip(const char *name, const char *why)
-{
-	n_case++;
-	n_skip++;
-	printf("ok %d - %s # SKIP %s\n", n_case, name, why);
-	fflush(stdout);
-}
+static int n_diff;
 
 /* @got: result (>= 0) or -errno; @ours/@in: what each module must answer */
 static bool expect3(const char *name, long got, long ours, long in,
@@ -135,50 +93,15 @@ static bool expect3(const char *name, long got, long ours, long in,
 
 	if (ours != in) {
 		n_diff++;
-		return check(ok, name, "got %s, want %s; ours %s, in-tree %s: docs/vduse.md \"%s\"",
+		return tap_line(ok, name, "got %s, want %s; ours %s, in-tree %s: docs/vduse.md \"%s\"",
 			     errname(got), errname(want), errname(ours), errname(in), row);
 	}
-	return check(ok, name, "got %s, want %s", errname(got), errname(want));
+	return tap_line(ok, name, "got %s, want %s", errname(got), errname(want));
 }
 
 static bool expect(const char *name, long got, long want)
 {
 	return expect3(name, got, want, want, NULL);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" (errno %s)\n", strerrorname_np(errno) ?: "0");
-	fflush(stdout);
-	exit(2);
-}
-
-static long xioctl(int fd, unsigned long req, const void *arg)
-{
-	long r = ioctl(fd, req, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-static long wr(int fd, const void *p, size_t n)
-{
-	ssize_t r = write(fd, p, n);
-
-	return r < 0 ? -errno : r;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void msleep(unsigned int ms)
@@ -848,7 +771,7 @@ static void dev_free(struct dev *d)
 	for (t = now() + 5; r == -EBUSY && now() < t; msleep(100))
 		r = destroy_dev(d);
 	if (r)
-		check(false, "DESTROY_DEV at the end of the case", "%s: %s", d->name, errname(r));
+		tap_line(false, "DESTROY_DEV at the end of the case", "%s: %s", d->name, errname(r));
 	free(d->disk);
 	free(d);
 	if (cur == d)
@@ -892,14 +815,14 @@ static bool dev_up(struct dev *d, char *blk, size_t len)
 {
 	int st;
 
-	if (!check(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name),
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name),
 		   "vdpa dev add", "%s", d->name))
 		return false;
 	daemon_start(d);
 	st = wait_child(bind_bg(d), 30);
-	if (!check(st == 0, "bind to virtio_vdpa", "%s: status %d", d->name, st))
+	if (!tap_line(st == 0, "bind to virtio_vdpa", "%s: status %d", d->name, st))
 		return false;
-	return check(blk_path(d, blk, len, 20), "a /dev/vdX appears", "%s", d->name);
+	return tap_line(blk_path(d, blk, len, 20), "a /dev/vdX appears", "%s", d->name);
 }
 
 /* O_DIRECT read of @len bytes at @off in a child; exit code IO_*. */
@@ -951,7 +874,7 @@ static bool broken_state(struct dev *d, const char *what)
 		return false;
 	r = poll(&pfd, 1, 0);
 	snprintf(name, sizeof(name), "%s: poll() says POLLERR, no request to read", what);
-	return check(r == 1 && (pfd.revents & POLLERR) && !(pfd.revents & POLLIN), name,
+	return tap_line(r == 1 && (pfd.revents & POLLERR) && !(pfd.revents & POLLIN), name,
 		     "revents 0x%x", pfd.revents);
 }
 
@@ -974,11 +897,11 @@ static void case_replies(void)
 	int st;
 
 	expect("a response with nothing ever sent", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
-	if (!check(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
 		return;
 	/* the binding's status requests, answered by hand */
 	pid = bind_bg(d);
-	if (!check(read_req(d, &req, 10000), "the bind sends a request", NULL))
+	if (!tap_line(read_req(d, &req, 10000), "the bind sends a request", NULL))
 		goto out;
 	expect("a response with the id + 1", answer(d, &req, req.request_id + 1), -ENOENT);
 	expect("a response with the id - 1", answer(d, &req, req.request_id - 1), -ENOENT);
@@ -989,13 +912,13 @@ static void case_replies(void)
 	{
 		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
 
-		check(poll(&pfd, 1, 10000) == 1, "the next request is pending", NULL);
+		tap_line(poll(&pfd, 1, 10000) == 1, "the next request is pending", NULL);
 		resp.request_id = req.request_id + 1;
 		expect("a response to a request not read yet (its id guessed)",
 		       wr(d->fd, &resp, sizeof(resp)), -ENOENT);
 	}
-	if (check(read_req(d, &next, 10000), "the next request is read", NULL)) {
-		check(next.request_id == req.request_id + 1, "request ids are consecutive",
+	if (tap_line(read_req(d, &next, 10000), "the next request is read", NULL)) {
+		tap_line(next.request_id == req.request_id + 1, "request ids are consecutive",
 		      "%u after %u", next.request_id, req.request_id);
 		expect("the earlier id for the new request",
 		       answer(d, &next, req.request_id), -ENOENT);
@@ -1003,15 +926,15 @@ static void case_replies(void)
 	}
 	daemon_start(d);
 	st = wait_child(pid, 30);
-	check(st == 0, "the bind completes", "status %d", st);
-	check(blk_path(d, blk, sizeof(blk), 20), "a /dev/vdX appears", NULL);
+	tap_line(st == 0, "the bind completes", "status %d", st);
+	tap_line(blk_path(d, blk, sizeof(blk), 20), "a /dev/vdX appears", NULL);
 	resp.request_id = next.request_id + 1000;
 	expect("a response with nothing pending", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
 	expect("the device is not broken: GET_FEATURES", xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat), 0);
 	expect("I/O works", blk_read(blk, 8192, 8192, 20), IO_OK);
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
 	pthread_mutex_lock(&d->lock);
-	check(!d->n_err, "the daemon saw no error", "%d errors", d->n_err);
+	tap_line(!d->n_err, "the daemon saw no error", "%d errors", d->n_err);
 	pthread_mutex_unlock(&d->lock);
 out:
 	dev_free(d);
@@ -1030,25 +953,25 @@ static void case_stall_bind(void)
 	int st;
 
 	expect("msg_timeout 1", sysfs_set(d->name, "msg_timeout", "1"), 0);
-	if (!check(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
 		goto out;
 	/* no daemon thread: nobody reads */
 	t = now();
 	st = wait_child(bind_bg(d), 30);
 	t = now() - t;
-	check(st == 0, "the bind returns", "status %d", st);
-	check(t >= 0.9 && t < 1 + 8, "... after msg_timeout (1 s), within 8 s more", "%.1f s", t);
+	tap_line(st == 0, "the bind returns", "status %d", st);
+	tap_line(t >= 0.9 && t < 1 + 8, "... after msg_timeout (1 s), within 8 s more", "%.1f s", t);
 	broken_state(d, "stall");
-	check(!blk_path(d, blk, sizeof(blk), 1), "no /dev/vdX", NULL);
+	tap_line(!blk_path(d, blk, sizeof(blk), 1), "no /dev/vdX", NULL);
 	r = klog_count("unanswered after 1 s");
 	if (intree)
 		printf("# in-tree: %ld \"unanswered\" lines (our message)\n", r);
 	else
-		check(r == 1, "the kernel log names the unanswered request once", "%ld lines", r);
+		tap_line(r == 1, "the kernel log names the unanswered request once", "%ld lines", r);
 	t = now();
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
 	t = now() - t;
-	check(t < 5, "... at once (no second timeout)", "%.1f s", t);
+	tap_line(t < 5, "... at once (no second timeout)", "%.1f s", t);
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
 	close(d->fd);
 	d->fd = -1;
@@ -1073,19 +996,19 @@ static void case_late(void)
 	int st;
 
 	expect("msg_timeout 1", sysfs_set(d->name, "msg_timeout", "1"), 0);
-	if (!check(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
 		goto out;
 	t = now();
 	pid = bind_bg(d);
-	if (!check(read_req(d, &req, 10000) && req.type == VDUSE_SET_STATUS,
+	if (!tap_line(read_req(d, &req, 10000) && req.type == VDUSE_SET_STATUS,
 		   "the bind's first request is read", "type %u", req.type))
 		goto out;
 	st = wait_child(pid, 30);
 	t = now() - t;
-	check(st == 0 && t >= 0.9 && t < 1 + 8,
+	tap_line(st == 0 && t >= 0.9 && t < 1 + 8,
 	      "the bind returns after msg_timeout (1 s), within 8 s more", "status %d, %.1f s",
 	      st, t);
-	check(!blk_path(d, blk, sizeof(blk), 1), "no /dev/vdX", NULL);
+	tap_line(!blk_path(d, blk, sizeof(blk), 1), "no /dev/vdX", NULL);
 	expect("the late answer", answer(d, &req, req.request_id), -ENOENT);
 	expect("the late answer, twice", answer(d, &req, req.request_id), -ENOENT);
 	broken_state(d, "late");
@@ -1124,12 +1047,12 @@ static void case_unbind_timeout(void)
 	hold(d, true, false);
 	t = now();
 	pid = unbind_bg(d);
-	if (!check(read_req(d, &req, 10000) && req.type == VDUSE_SET_STATUS && !req.s.status,
+	if (!tap_line(read_req(d, &req, 10000) && req.type == VDUSE_SET_STATUS && !req.s.status,
 		   "the unbind's reset request is read", "type %u", req.type))
 		goto out;
 	st = wait_child(pid, 30);
 	t = now() - t;
-	check(st == 0 && t >= 0.9 && t < 1 + 8,
+	tap_line(st == 0 && t >= 0.9 && t < 1 + 8,
 	      "the unbind completes after msg_timeout (1 s), within 8 s more",
 	      "status %d, %.1f s", st, t);
 	expect("the late answer", answer(d, &req, req.request_id), -ENOENT);
@@ -1171,18 +1094,18 @@ static void case_stuck_del(void)
 	hold(d, true, true);
 	io = blk_read_bg(blk, 65536, 4096);
 	msleep(500);
-	check(running(io), "the read waits for the stuck daemon", NULL);
+	tap_line(running(io), "the read waits for the stuck daemon", NULL);
 	klog_mark("stuck-del");
 	t = now();
 	del = run_bg("vdpa dev del %s", d->name);
 	st = wait_child(del, 2 + 10);
 	t = now() - t;
-	check(st == 0, "vdpa dev del completes", "status %d", st);
-	check(t >= 1.8 && t < 2 + 8, "... after msg_timeout (2 s), within 8 s more", "%.1f s", t);
+	tap_line(st == 0, "vdpa dev del completes", "status %d", st);
+	tap_line(t >= 1.8 && t < 2 + 8, "... after msg_timeout (2 s), within 8 s more", "%.1f s", t);
 	expect("the read in flight fails with EIO", wait_child(io, 5), IO_EIO);
-	check(klog_count("failed 1 requests") == 1, "the kernel log: vq0: failed 1 requests",
+	tap_line(klog_count("failed 1 requests") == 1, "the kernel log: vq0: failed 1 requests",
 	      "%d lines", klog_count("failed 1 requests"));
-	check(klog_count("is not a head") == 0, "no \"is not a head\" in the kernel log", NULL);
+	tap_line(klog_count("is not a head") == 0, "no \"is not a head\" in the kernel log", NULL);
 	broken_state(d, "stuck");
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
 	daemon_stop(d);
@@ -1229,7 +1152,7 @@ static void case_dead_ooo(void)
 	for (t = now() + 20; avail && now() < t; msleep(20))
 		if ((uint16_t)(__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) - d->last_avail) >= 8)
 			break;
-	if (!check(avail && (uint16_t)(avail->idx - d->last_avail) == 8,
+	if (!tap_line(avail && (uint16_t)(avail->idx - d->last_avail) == 8,
 		   "eight requests on the ring", "%d", avail ? (uint16_t)(avail->idx - d->last_avail) : -1))
 		goto out;
 	pthread_mutex_lock(&d->lock);
@@ -1252,7 +1175,7 @@ static void case_dead_ooo(void)
 	}
 	inject(d);
 	pthread_mutex_unlock(&d->lock);
-	check(ok == 4, "four requests completed out of order", "heads %u %u %u %u of %u..%u",
+	tap_line(ok == 4, "four requests completed out of order", "heads %u %u %u %u of %u..%u",
 	      heads[order[0]], heads[order[1]], heads[order[2]], heads[order[3]], heads[0], heads[7]);
 	for (k = 0; k < 8; k++) {
 		char name[96];
@@ -1265,7 +1188,7 @@ static void case_dead_ooo(void)
 	msleep(200);
 	for (k = st = 0; k < 8; k++)
 		st += !done[k] && running(io[k]);
-	check(st == 4, "the other four are still in flight", "%d", st);
+	tap_line(st == 4, "the other four are still in flight", "%d", st);
 
 	/* the daemon dies: its files close, as at a SIGKILL */
 	klog_mark("dead-ooo");
@@ -1284,18 +1207,18 @@ static void case_dead_ooo(void)
 		expect(name, wait_child(io[k], 2 + 10), IO_EIO);
 	}
 	t = now() - t;
-	check(t >= 1.8 && t < 2 + 10, "... after msg_timeout (2 s, the reconnect window), within 10 s more",
+	tap_line(t >= 1.8 && t < 2 + 10, "... after msg_timeout (2 s, the reconnect window), within 10 s more",
 	      "%.1f s", t);
 	t = now();
 	expect("a new read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
-	check(now() - t < 5, "... at once", "%.1f s", now() - t);
-	check(klog_count("failed 4 requests") == 1, "the kernel log: vq0: failed 4 requests",
+	tap_line(now() - t < 5, "... at once", "%.1f s", now() - t);
+	tap_line(klog_count("failed 4 requests") == 1, "the kernel log: vq0: failed 4 requests",
 	      "%d lines", klog_count("failed 4 requests"));
-	check(klog_count("is not a head") == 0 && klog_count("lost track") == 0,
+	tap_line(klog_count("is not a head") == 0 && klog_count("lost track") == 0,
 	      "no \"is not a head\" or \"lost track\" in the kernel log", NULL);
 	t = now();
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	check(now() - t < 5, "... at once", "%.1f s", now() - t);
+	tap_line(now() - t < 5, "... at once", "%.1f s", now() - t);
 	expect("DESTROY_DEV", destroy_dev(d), 0);
 out:
 	dev_free(d);
@@ -1358,7 +1281,7 @@ static void case_vq_sizes(void)
 			st = wait_child(bind_bg(d), 30);
 			snprintf(name, sizeof(name), "%s: the bind returns, %s", what,
 				 sz[i].disk ? "a /dev/vdX appears" : "no /dev/vdX");
-			check(st == 0 && blk_path(d, blk, sizeof(blk), sz[i].disk ? 20 : 2) == sz[i].disk,
+			tap_line(st == 0 && blk_path(d, blk, sizeof(blk), sz[i].disk ? 20 : 2) == sz[i].disk,
 			      name, "status %d", st);
 			if (sz[i].disk) {
 				snprintf(name, sizeof(name), "%s: I/O works", what);
@@ -1442,7 +1365,7 @@ static void case_seg_max(void)
 		expect("a 512 KiB read through a queue of 16", wait_child(pid, 20), IO_OK);
 	}
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	check(!d->n_err, "the daemon saw no error", "%d", d->n_err);
+	tap_line(!d->n_err, "the daemon saw no error", "%d", d->n_err);
 out:
 	dev_free(d);
 }
@@ -1479,14 +1402,14 @@ static void case_iotlb(void)
 		goto out;
 	e = (struct vduse_iotlb_entry){ .start = 0, .last = ~0ULL };
 	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	check(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
+	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD of [0, ~0]: the lowest entry, the bounce region", "%s [0x%llx, 0x%llx]",
 	      errname(fd), (unsigned long long)e.start, (unsigned long long)e.last);
 	if (fd >= 0)
 		close((int)fd);
 	e = (struct vduse_iotlb_entry){ .start = BOUNCE_SIZE - 4096, .last = BOUNCE_SIZE + 4095 };
 	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	check(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
+	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD across the bounce region's end: the whole bounce region",
 	      "%s [0x%llx, 0x%llx]", errname(fd), (unsigned long long)e.start,
 	      (unsigned long long)e.last);
@@ -1494,7 +1417,7 @@ static void case_iotlb(void)
 		close((int)fd);
 	e = (struct vduse_iotlb_entry){ .start = 12345, .last = 12345 };
 	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	check(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
+	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD of one byte inside: the whole bounce region", "%s", errname(fd));
 	if (fd >= 0)
 		close((int)fd);
@@ -1516,7 +1439,7 @@ static void case_iotlb(void)
 			break;
 		next = e.last + 1;
 	}
-	check(n >= 2 && sorted && fd == -EINVAL, "the table: the bounce region and the rings, disjoint, then EINVAL",
+	tap_line(n >= 2 && sorted && fd == -EINVAL, "the table: the bounce region and the rings, disjoint, then EINVAL",
 	      "%d entries, last answer %s", n, errname(fd));
 	e = (struct vduse_iotlb_entry){ .start = hi.last + 1, .last = hi.last + 4096 };
 	expect("GET_FD of the page past the last entry", xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
@@ -1528,12 +1451,12 @@ static void case_iotlb(void)
 	/* one page more than the highest entry: the tail is nobody's memory */
 	e = hi;
 	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	if (check(fd >= 0 && e.start == hi.start, "GET_FD of the highest entry", "%s", errname(fd))) {
+	if (tap_line(fd >= 0 && e.start == hi.start, "GET_FD of the highest entry", "%s", errname(fd))) {
 		/* the in-tree module does not round the rings' entry to pages */
 		size_t len = e.last - e.start + 1, end = (len + 4095) & ~4095UL;
 
 		p = mmap(NULL, end + 4096, PROT_READ, MAP_SHARED, (int)fd, e.offset);
-		check(p != MAP_FAILED, "mmap one page beyond the region", "%s",
+		tap_line(p != MAP_FAILED, "mmap one page beyond the region", "%s",
 		      p == MAP_FAILED ? strerror(errno) : "");
 		if (p != MAP_FAILED) {
 			expect("touch the region's last byte", touch(p + len - 1), 0);
@@ -1542,7 +1465,7 @@ static void case_iotlb(void)
 			munmap(p, end + 4096);
 		}
 		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, (int)fd, e.offset + (1ULL << 40));
-		check(p != MAP_FAILED, "mmap an offset 1 TiB further", "%s",
+		tap_line(p != MAP_FAILED, "mmap an offset 1 TiB further", "%s",
 		      p == MAP_FAILED ? strerror(errno) : "");
 		if (p != MAP_FAILED) {
 			expect("touch it: SIGBUS", touch(p), 128 + SIGBUS);
@@ -1579,7 +1502,7 @@ static void case_kickfd(void)
 	pthread_mutex_unlock(&d->lock);
 	io = blk_read_bg(blk, 4096, 4096);
 	msleep(500);
-	check(running(io), "with the kick eventfd closed the read waits", NULL);
+	tap_line(running(io), "with the kick eventfd closed the read waits", NULL);
 	ef.fd = closed;
 	expect("VQ_SETUP_KICKFD with the closed fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
 	if (pipe2(pfd, O_CLOEXEC))
@@ -1595,7 +1518,7 @@ static void case_kickfd(void)
 	ef.fd = VDUSE_EVENTFD_DEASSIGN;
 	expect("VQ_SETUP_KICKFD of queue 1 (there is one)", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef),
 	       -EINVAL);
-	check(running(io), "the read still waits", NULL);
+	tap_line(running(io), "the read still waits", NULL);
 	/* a new eventfd; the kick already sent is gone, so look at the ring */
 	pthread_mutex_lock(&d->lock);
 	d->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1631,7 +1554,7 @@ static void case_irq_flood(void)
 		bad += r != 0;
 	}
 	t = now() - t;
-	check(!bad, "20000 VQ_INJECT_IRQ with nothing used: all succeed", "%d failed, last %s, %.1f s",
+	tap_line(!bad, "20000 VQ_INJECT_IRQ with nothing used: all succeed", "%d failed, last %s, %.1f s",
 	      bad, errname(r), t);
 	t = now();
 	for (i = bad = 0; i < 5000; i++) {
@@ -1639,7 +1562,7 @@ static void case_irq_flood(void)
 		bad += r != 0;
 	}
 	t = now() - t;
-	check(!bad, "5000 INJECT_CONFIG_IRQ: all succeed", "%d failed, last %s, %.1f s", bad,
+	tap_line(!bad, "5000 INJECT_CONFIG_IRQ: all succeed", "%d failed, last %s, %.1f s", bad,
 	      errname(r), t);
 	idx = 1;
 	expect("VQ_INJECT_IRQ of queue 1 (there is one)", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx),
@@ -1655,10 +1578,10 @@ static void case_irq_flood(void)
 		for (i = bad = 0; i < 5000; i++)
 			bad += xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx) != 0;
 		expect("a read during a flood", wait_child(io, 20), IO_OK);
-		check(!bad, "... and the flood's injections succeed", "%d failed", bad);
+		tap_line(!bad, "... and the flood's injections succeed", "%d failed", bad);
 	}
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	check(!d->n_err, "the daemon saw no error", "%d", d->n_err);
+	tap_line(!d->n_err, "the daemon saw no error", "%d", d->n_err);
 out:
 	dev_free(d);
 }
@@ -1683,7 +1606,7 @@ static void case_destroy_bound(void)
 	d->fd = -1;
 	expect("DESTROY_DEV while bound, daemon gone", destroy_dev(d), -EBUSY);
 	r = dev_open(d->name);
-	check(r >= 0, "the daemon reopens its device", "%s", errname(r));
+	tap_line(r >= 0, "the daemon reopens its device", "%s", errname(r));
 	if (r < 0)
 		goto out;
 	d->fd = (int)r;
@@ -1795,7 +1718,7 @@ int main(int argc, char **argv)
 		glob_t g;
 		int left = glob("/sys/class/vduse/hx-*", 0, NULL, &g) ? 0 : (int)g.gl_pathc;
 
-		check(!left, "no VDUSE device is left", "%d: %s", left, left ? g.gl_pathv[0] : "");
+		tap_line(!left, "no VDUSE device is left", "%d: %s", left, left ? g.gl_pathv[0] : "");
 		if (left)
 			globfree(&g);
 	}

@@ -52,6 +52,8 @@
 
 #include <uapi/vdk/vduse.h>
 
+#include "../lib/vdk-tap.h"
+
 #define CTL_PATH	"/dev/vduse/control"
 #define DISK_SECTORS	2048
 #define DISK_SIZE	(DISK_SECTORS * 512)
@@ -68,50 +70,7 @@
 
 static bool intree;		/* --set in-tree */
 static int intree_api = -1;	/* API version the in-tree module offers */
-static int n_case, n_fail, n_skip, n_bad, n_diff;
-
-static const char *errname(long v)
-{
-	static char buf[8][32];
-	static int k;
-	char *b = buf[k++ % 8];
-	const char *n;
-
-	if (v >= 0) {
-		snprintf(b, 32, "%ld", v);
-		return b;
-	}
-	n = strerrorname_np((int)-v);
-	snprintf(b, 32, "%s", n ? n : "E?");
-	return b;
-}
-
-static void line(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_case++;
-	if (!ok)
-		n_fail++;
-	printf("%sok %d - %s", ok ? "" : "not ", n_case, name);
-	if (fmt && *fmt) {
-		printf(" (");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(")");
-	}
-	printf("\n");
-	fflush(stdout);
-}
-
-static void skip(const char *name, const char *why)
-{
-	n_case++;
-	n_skip++;
-	printf("ok %d - %s # SKIP %s\n", n_case, name, why);
-	fflush(stdout);
-}
+static int n_bad, n_diff;
 
 /* A plain assertion (no errno involved). */
 static bool check(bool cond, const char *name, const char *fmt, ...)
@@ -124,7 +83,7 @@ static bool check(bool cond, const char *name, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	line(cond, name, "%s", msg);
+	tap_line(cond, name, "%s", msg);
 	return cond;
 }
 
@@ -142,11 +101,11 @@ static bool expect3(const char *name, long got, long ours, long in,
 	n_bad += ours < 0 || in < 0;
 	if (ours != in) {
 		n_diff++;
-		line(ok, name, "got %s, want %s; ours %s, in-tree %s: docs/vduse.md \"%s\"",
+		tap_line(ok, name, "got %s, want %s; ours %s, in-tree %s: docs/vduse.md \"%s\"",
 		     errname(got), errname(want), errname(ours), errname(in),
 		     row);
 	} else {
-		line(ok, name, "got %s, want %s", errname(got), errname(want));
+		tap_line(ok, name, "got %s, want %s", errname(got), errname(want));
 	}
 	return ok;
 }
@@ -170,13 +129,6 @@ static bool expect(const char *name, long got, long want)
 	return expect3(name, got, want, want, NULL);
 }
 
-static long xioctl(int fd, unsigned long req, const void *arg)
-{
-	long r = ioctl(fd, req, arg);
-
-	return r < 0 ? -errno : r;
-}
-
 /* An ioctl that returns an fd on success: closed at once, reported as 0. */
 static long xioctl_fd(int fd, unsigned long req, const void *arg)
 {
@@ -187,27 +139,6 @@ static long xioctl_fd(int fd, unsigned long req, const void *arg)
 		r = 0;
 	}
 	return r;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" (errno %s)\n", strerrorname_np(errno) ?: "0");
-	fflush(stdout);
-	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* NULL, hidden from the compiler's nonnull checks */
@@ -1373,13 +1304,6 @@ static bool hold_read(struct dev *d, struct vduse_dev_request *req)
 	if (poll(&pfd, 1, 10000) != 1)
 		return false;
 	return read(d->fd, req, sizeof(*req)) == sizeof(*req);
-}
-
-static long wr(int fd, const void *p, size_t n)
-{
-	ssize_t r = write(fd, p, n);
-
-	return r < 0 ? -errno : r;
 }
 
 static void answer(struct dev *d, const struct vduse_dev_request *req)
