@@ -43,7 +43,7 @@ K=$VDK_KVER
 # .ko.xz) run under valgrind; 5.10 and the 6.12s take the same paths and
 # check the same verdicts without it.
 VALGRIND=0
-case " 6.1 7.2 " in *" $VDK_TAG "*) VALGRIND=1 ;; esac
+case $VDK_TAG in 6.1 | 7.2) VALGRIND=1 ;; esac
 say "valgrind: $([ $VALGRIND = 1 ] && echo "every run" || echo "off on $VDK_TAG (on for 6.1 and 7.2)")"
 MD=/lib/modules/$K
 V=0.1.0
