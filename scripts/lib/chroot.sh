@@ -46,6 +46,7 @@ vdk_chroot_prune() {
 # vdk_chroot_lock DIR: hold DIR.lock (fd 8) until the script exits, so that
 # two runs wanting the same chroot build it once.
 vdk_chroot_lock() {
+	mkdir -p "$(dirname "$1")"
 	exec 8>"$1.lock"
 	if ! flock -n 8; then
 		vdk_log "waiting for another run building $(basename "$1")"
