@@ -35,6 +35,7 @@ vdk_chroot_recipe() {
 # nothing has used for a day (mkchroot*.sh touch the one they reuse).
 vdk_chroot_prune() {
 	local d
+	[ -d "$VDK_CACHE/chroots" ] || return 0
 	find "$VDK_CACHE/chroots" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
 		-regex ".*/$1-[0-9a-f]{16}" ! -name "$1-$2" ! -newermt '1 day ago' 2>/dev/null |
 		while read -r d; do
