@@ -43,7 +43,11 @@ mkdir -p "$out"
 # Create the chroots first, one per suite.
 suites=$(for t in $tags; do vdk_kfield "$t" chroot; done | sort -u)
 for s in $suites; do
-	"$VDK_TOP/scripts/mkchroot.sh" "$s"
+	if ! "$VDK_TOP/scripts/mkchroot.sh" "$s"; then
+		echo "FAIL  matrix/chroot-$s  (scripts/mkchroot.sh $s failed; see the lines above)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 done
 
 pass=0
