@@ -88,6 +88,23 @@ void vduse_vq_track(struct vduse_vq *vq)
 	spin_unlock_irqrestore(&vq->track_lock, flags);
 }
 
+/* The domain the queue's group maps in now; NULL before there is one. */
+static struct vduse_domain *vduse_vq_domain(struct vduse_vq *vq)
+{
+	struct vduse_dev *dev = vq->dev;
+	struct vduse_vq_group *group = &dev->groups[vq->group];
+	struct vduse_domain *domain;
+	u32 asid;
+
+	read_lock(&group->lock);
+	asid = group->asid;
+	read_unlock(&group->lock);
+	mutex_lock(&dev->domain_lock);
+	domain = vduse_dev_domain(dev, asid, false);
+	mutex_unlock(&dev->domain_lock);
+	return domain;
+}
+
 /* At DRIVER_OK: start tracking where the fail work could use it. */
 void vduse_vq_track_start(struct vduse_vq *vq)
 {
@@ -100,13 +117,11 @@ void vduse_vq_track_start(struct vduse_vq *vq)
 	s8 *track;
 
 	if (dev->device_id != VIRTIO_ID_BLOCK || !vq->ready || !num ||
-	    num > 0x8000 ||
+	    num > VDUSE_VQ_SIZE_MAX ||
 	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
 	    READ_ONCE(vq->track))
 		return;
-	mutex_lock(&dev->domain_lock);
-	domain = dev->as[dev->groups[vq->group].asid].domain;
-	mutex_unlock(&dev->domain_lock);
+	domain = vduse_vq_domain(vq);
 	if (!domain)
 		return;
 	/* Only rings in our own coherent memory (virtio-vdpa), not a VM's. */
@@ -361,9 +376,7 @@ static void vduse_vq_fail_work(struct work_struct *work)
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || !READ_ONCE(vq->track))
 		goto out;
 	num = vq->ring.num;
-	mutex_lock(&dev->domain_lock);
-	domain = dev->as[dev->groups[vq->group].asid].domain;
-	mutex_unlock(&dev->domain_lock);
+	domain = vduse_vq_domain(vq);
 	if (!domain)
 		goto out;
 	desc = vduse_domain_coherent_va(domain, vq->ring.desc,
