@@ -16,7 +16,7 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
   build-errors a build that cannot succeed stops with one clear line
   matrix       build for each kernel in its chroot, W=1 -Werror; probe
                results checked against tests/compat/expected
-  sparse       sparse (C=2) for each kernel, in the same pass as the build, in the same pass as the build
+  sparse       sparse (C=2) for each kernel, in the same pass as the build
   pkg          make deb / make rpm, lintian, rpmlint, and the DKMS lifecycle
                (install, kernel upgrade, upgrade, remove, reinstall, image
                builds, purge; the rpm's scriptlets) in a package-test chroot

@@ -4,6 +4,7 @@
 # mkchroot-pkg.sh: create (or reuse) the cached package-test chroot of one
 # Debian suite. A separate script from mkchroot.sh so that the build
 # chroots' recipe (which hashes mkchroot.sh) does not change with it.
+# shellcheck disable=SC2154 # $suite and $dir: vdk_chroot_args, vdk_chroot_begin
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/chroot.sh"
@@ -30,17 +31,7 @@ An existing chroot whose recipe is unchanged is reused.
 EOF
 }
 
-force=0
-only_path=0
-case ${1:-} in
--h | --help) usage; exit 0 ;;
---path) only_path=1; shift ;;
---force) force=1; shift ;;
-esac
-[ $# -eq 1 ] || { usage >&2; exit 2; }
-suite=$1
-
-vdk_suite_sources "$suite" >/dev/null	# refuses an unknown suite
+vdk_chroot_args "$@"
 
 headers=
 for tag in $(vdk_tags); do
@@ -52,22 +43,8 @@ first=${headers# }
 first=${first%% *}
 later="dkms rpm ${headers/ $first/}"
 
-# One directory per recipe: checkouts at different commits (a branch that
-# changed this script and one that did not) each keep their chroot instead
-# of rebuilding it under the other's running tests; unused ones go after a day.
 recipe=$(vdk_chroot_recipe "$0" "$first" "$later" "$(vdk_suite_sources "$suite")")
-dir=$VDK_CACHE/chroots/pkg-$suite-$recipe
-if [ $only_path = 1 ]; then
-	echo "$dir"
-	exit 0
-fi
-vdk_chroot_prune "pkg-$suite" "$recipe"
-vdk_chroot_lock "$dir"
-if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
-	vdk_log "chroot pkg-$suite is current ($dir)"
-	touch "$dir"
-	exit 0
-fi
+vdk_chroot_begin "pkg-$suite" "$recipe"
 
 vdk_log "creating chroot pkg-$suite: $first (download only: $later)"
 # shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hooks

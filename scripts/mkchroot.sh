@@ -4,6 +4,7 @@
 # mkchroot.sh: create (or reuse) the cached build chroot of one Debian suite,
 # holding the compiler and the kernel headers of every matrix kernel that
 # tests/kernels.conf assigns to that suite.
+# shellcheck disable=SC2154 # $suite and $dir: vdk_chroot_args, vdk_chroot_begin
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/chroot.sh"
@@ -28,17 +29,7 @@ the chroot.
 EOF
 }
 
-force=0
-only_path=0
-case ${1:-} in
--h | --help) usage; exit 0 ;;
---path) only_path=1; shift ;;
---force) force=1; shift ;;
-esac
-[ $# -eq 1 ] || { usage >&2; exit 2; }
-suite=$1
-
-vdk_suite_sources "$suite" >/dev/null	# refuses an unknown suite
+vdk_chroot_args "$@"
 
 # The compilers and headers of the kernels that build in this suite.
 pkgs="make libc6-dev sparse"
@@ -47,21 +38,8 @@ for tag in $(vdk_tags); do
 	pkgs="$pkgs $(vdk_kfield "$tag" cc) linux-headers-$(vdk_kfield "$tag" kver)"
 done
 
-# One directory per recipe, so that checkouts at different commits do not
-# rebuild the chroot under each other's builds; unused ones go after a day.
 recipe=$(vdk_chroot_recipe "$0" "$pkgs" "$(vdk_suite_sources "$suite")")
-dir=$VDK_CACHE/chroots/$suite-$recipe
-if [ $only_path = 1 ]; then
-	echo "$dir"
-	exit 0
-fi
-vdk_chroot_prune "$suite" "$recipe"
-vdk_chroot_lock "$dir"
-if [ $force = 0 ] && vdk_chroot_current "$dir" "$recipe"; then
-	vdk_log "chroot $suite is current ($dir)"
-	touch "$dir"
-	exit 0
-fi
+vdk_chroot_begin "$suite" "$recipe"
 
 vdk_log "creating chroot $suite: $pkgs"
 # shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded in its hooks

@@ -31,6 +31,42 @@ vdk_chroot_recipe() {
 		sha256sum | cut -c1-16
 }
 
+# vdk_chroot_args ARGS...: the command line both mkchroot scripts take,
+# [--force | --path] SUITE, into $force, $only_path and $suite (the caller
+# has a usage function).
+vdk_chroot_args() {
+	force=0
+	only_path=0
+	case ${1:-} in
+	-h | --help) usage; exit 0 ;;
+	--path) only_path=1; shift ;;
+	--force) force=1; shift ;;
+	esac
+	[ $# -eq 1 ] || { usage >&2; exit 2; }
+	suite=$1
+	vdk_suite_sources "$suite" >/dev/null	# refuses an unknown suite
+}
+
+# vdk_chroot_begin NAME RECIPE: the chroot NAME-RECIPE goes in $dir. One
+# directory per recipe, so that checkouts at different commits do not
+# rebuild a chroot under each other's running tests. With $only_path=1 print
+# it and exit; otherwise drop NAME's unused other recipes, hold the lock and,
+# unless $force=1, exit when it is already built.
+vdk_chroot_begin() {
+	dir=$VDK_CACHE/chroots/$1-$2
+	if [ "$only_path" = 1 ]; then
+		echo "$dir"
+		exit 0
+	fi
+	vdk_chroot_prune "$1" "$2"
+	vdk_chroot_lock "$dir"
+	if [ "$force" = 0 ] && vdk_chroot_current "$dir" "$2"; then
+		vdk_log "chroot $1 is current ($dir)"
+		touch "$dir"
+		exit 0
+	fi
+}
+
 # vdk_chroot_prune NAME RECIPE: remove the chroots NAME-<other recipe> that
 # nothing has used for a day (mkchroot*.sh touch the one they reuse).
 vdk_chroot_prune() {
