@@ -27,4 +27,4 @@ trap cleanup_vdpa EXIT
 load vduse virtio_vdpa virtio_blk
 run_uapi core
 unload virtio_vdpa vduse vdpa
-tap_ok
+tap_ok "$PROG_SUMMARY"

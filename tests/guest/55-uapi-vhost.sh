@@ -25,4 +25,4 @@ trap cleanup_vdpa EXIT
 load vduse vhost_vdpa
 run_uapi vhost
 unload vhost_vdpa vduse vdpa
-tap_ok
+tap_ok "$PROG_SUMMARY"

@@ -26,21 +26,9 @@ fi
 . /vdk/lib.sh || exit 2
 trap cleanup_vdpa EXIT
 
-bin=/vdk/bin/vduse-hostile
-log=$VDK_WORK/hostile.log
-[ -x $bin ] || tap_not_ok "$bin is missing (tests/hostile/build-guest.sh failed on the host?)"
 load vduse virtio_vdpa virtio_blk
-$bin --set "$VDK_SET" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-while IFS= read -r l; do
-	tap "# hostile: $l"
-done <"$log"
-summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
-[ -n "$summary" ] || tap_not_ok "vduse-hostile ended without its summary (status $rc): $(tail -n 1 "$log")"
-[ "$rc" = 0 ] || tap_not_ok "vduse-hostile:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
-! grep -q '^not ok' "$log" || tap_not_ok "a case failed but the status was 0"
+run_prog hostile /vdk/bin/vduse-hostile --set "$VDK_SET"
 say "vduse module references before unloading: $(cat /sys/module/vduse/refcnt)"
 ls /sys/class/vduse/ /sys/bus/vdpa/devices/ 2>&1
 unload virtio_vdpa vduse vdpa
-say "vduse-hostile:${summary#\#}"
-tap_ok
+tap_ok "$PROG_SUMMARY"

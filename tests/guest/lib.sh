@@ -33,9 +33,13 @@ tap() {
 	echo "$*" >>"$VDK_TAP_COPY"
 }
 
+# tap_ok [DETAIL]: the scenario passed; DETAIL (e.g. a test program's case
+# counts, with its inner skips) goes to the host as a "# detail:" line, which
+# the harness prints with the PASS.
 tap_ok() {
+	[ -z "${1:-}" ] || tap "# detail: $1"
 	tap "ok $VDK_TAP_N - $VDK_NAME"
-	say "PASSED"
+	say "PASSED${1:+ ($1)}"
 	exit 0
 }
 
@@ -163,19 +167,28 @@ cleanup_vdpa() {
 	return 0
 }
 
-# run_uapi PART: tests/uapi/vduse-uapi --part PART against this module set;
-# its case lines go to the TAP log, any failed case fails the scenario.
-run_uapi() {
-	local bin=/vdk/bin/vduse-uapi log=$VDK_WORK/uapi-$1.log rc l summary
-	[ -x $bin ] || tap_not_ok "$bin is missing (tests/uapi/build-guest.sh failed on the host?)"
-	$bin --set "$VDK_SET" --part "$1" 2>&1 | tee "$log"
+# run_prog LABEL CMD...: a test program that prints TAP case lines and a
+# "# N cases: ..." summary (tests/uapi, tests/hostile); its lines go to the
+# TAP log as "# LABEL: ..." comments, and the scenario fails on a failed
+# case, a non-zero status or a missing summary. Sets PROG_SUMMARY.
+run_prog() {
+	local label=$1 log=$VDK_WORK/$1.log rc l
+	shift
+	[ -x "$1" ] || tap_not_ok "$1 is missing (its tests/*/build-guest.sh failed on the host?)"
+	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	while IFS= read -r l; do
-		tap "# uapi: $l"
+		tap "# $label: $l"
 	done <"$log"
-	summary=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
-	[ -n "$summary" ] || tap_not_ok "vduse-uapi ended without its summary (status $rc): $(tail -n 1 "$log")"
-	[ "$rc" = 0 ] || tap_not_ok "vduse-uapi:${summary#\#}; first failure: $(grep -m1 '^not ok' "$log")"
-	! grep -q '^not ok' "$log" || tap_not_ok "a case failed but the status was 0"
-	say "vduse-uapi:${summary#\#}"
+	PROG_SUMMARY=$(grep '^# [0-9]* cases:' "$log" | tail -n 1)
+	PROG_SUMMARY=${PROG_SUMMARY#\# }
+	[ -n "$PROG_SUMMARY" ] || tap_not_ok "$label ended without its summary (status $rc): $(tail -n 1 "$log")"
+	[ "$rc" = 0 ] || tap_not_ok "$label: $PROG_SUMMARY; first failure: $(grep -m1 '^not ok' "$log")"
+	! grep -q '^not ok' "$log" || tap_not_ok "$label: a case failed but the status was 0"
+	say "$label: $PROG_SUMMARY"
+}
+
+# run_uapi PART: tests/uapi/vduse-uapi --part PART against this module set.
+run_uapi() {
+	run_prog "uapi-$1" /vdk/bin/vduse-uapi --set "$VDK_SET" --part "$1"
 }

@@ -487,7 +487,9 @@ EOF
 			result SKIP "guest/$tag/$set/$name" "${line#*# SKIP }"
 			cell[$tag/$set/$name]=SKIP ;;
 		"ok $n - "*)
-			result PASS "guest/$tag/$set/$name"
+			# a scenario's own counts, e.g. the cases it skipped inside
+			why=$(grep -B1 -E "^ok $n - " "$tap.clean" | sed -n 's/^# detail: //p' | head -n 1)
+			result PASS "guest/$tag/$set/$name" "$why"
 			cell[$tag/$set/$name]=PASS ;;
 		"not ok $n - "*)
 			why=$(grep -B1 -E "^not ok $n - " "$tap.clean" | sed -n 's/^# reason: //p' | head -n 1)
