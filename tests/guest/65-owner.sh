@@ -35,13 +35,16 @@ fi
 trap cleanup_vdpa EXIT
 
 GID=990
-as_user() { # UID CMD...: CMD as UID with the group vduse (no capabilities)
+# as_user UID CMD...: exec CMD as UID with the group vduse (no
+# capabilities). It replaces the calling shell: use it in $(...) or with &,
+# where $! is then CMD's own pid.
+as_user() {
 	local uid=$1
 	shift
-	setpriv --reuid="$uid" --regid="$uid" --groups="$GID" --inh-caps=-all -- "$@"
+	exec setpriv --reuid="$uid" --regid="$uid" --groups="$GID" --inh-caps=-all -- "$@"
 }
 as_carol() {
-	setpriv --reuid=1002 --regid=1002 --clear-groups --inh-caps=-all -- "$@"
+	exec setpriv --reuid=1002 --regid=1002 --clear-groups --inh-caps=-all -- "$@"
 }
 # own WHO OP NAME: the answer of vduse-own OP NAME run as WHO
 own() {
@@ -69,8 +72,7 @@ must "alice's backing file" truncate -s $((16 << 20)) "$disk"
 chown 1000:1000 "$disk"
 if [ $ours = 1 ]; then
 	say "qemu-storage-daemon as alice (uid 1000, group $GID)"
-	# (setpriv itself in the background, so that QSD_PID is the daemon's)
-	setpriv --reuid=1000 --regid=1000 --groups="$GID" --inh-caps=-all -- qemu-storage-daemon \
+	as_user 1000 qemu-storage-daemon \
 		--blockdev "driver=file,node-name=f,filename=$disk" \
 		--export "type=vduse-blk,id=e,node-name=f,name=ualice,writable=on,num-queues=1" \
 		>"$VDK_WORK/qsd.log" 2>&1 &

@@ -9,11 +9,6 @@
 # host's compiler and libc do (static, any glibc runs in the guest).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-out=${1:?usage: build-guest.sh OUTDIR}
-cc=${CC:-gcc}
-command -v "$cc" >/dev/null || { echo "build-guest.sh: no $cc (apt-get install gcc libc6-dev)" >&2; exit 1; }
-mkdir -p "$out"
-"$cc" -static -O2 -g -Wall -Wextra -Werror -pthread -I "$TOP/include" \
-	-o "$out/vduse-hostile.tmp" "$HERE/vduse-hostile.c"
-mv "$out/vduse-hostile.tmp" "$out/vduse-hostile"
+# shellcheck source=tests/lib/build-static.sh
+. "$HERE/../lib/build-static.sh"
+vdk_build_static "${1:?usage: build-guest.sh OUTDIR}" vduse-hostile "$HERE/vduse-hostile.c" -pthread

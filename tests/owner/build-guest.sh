@@ -8,11 +8,6 @@
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '4,7s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-out=${1:?usage: build-guest.sh OUTDIR}
-cc=${CC:-gcc}
-command -v "$cc" >/dev/null || { echo "build-guest.sh: no $cc (apt-get install gcc libc6-dev)" >&2; exit 1; }
-mkdir -p "$out"
-"$cc" -static -O2 -Wall -Wextra -Werror -I "$TOP/include" \
-	-o "$out/vduse-own.tmp" "$HERE/vduse-own.c"
-mv "$out/vduse-own.tmp" "$out/vduse-own"
+# shellcheck source=tests/lib/build-static.sh
+. "$HERE/../lib/build-static.sh"
+vdk_build_static "${1:?usage: build-guest.sh OUTDIR}" vduse-own "$HERE/vduse-own.c"

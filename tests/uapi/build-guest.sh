@@ -16,12 +16,11 @@ out=${1:?usage: build-guest.sh OUTDIR}
 cc=${CC:-gcc}
 command -v "$cc" >/dev/null || { echo "build.sh: no $cc (apt-get install gcc libc6-dev)" >&2; exit 1; }
 mkdir -p "$out"
-warn=(-Wall -Wextra -Werror)
-"$cc" -static -O2 -g "${warn[@]}" -pthread -I "$TOP/include" \
-	-o "$out/vduse-uapi.tmp" "$HERE/vduse-uapi.c"
+# shellcheck source=tests/lib/build-static.sh
+. "$HERE/../lib/build-static.sh"
+vdk_build_static "$out" vduse-uapi "$HERE/vduse-uapi.c" -pthread
 # The kernel headers of the host's multiarch directory serve i386 as well.
 "$cc" -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -fno-stack-protector \
-	-O2 "${warn[@]}" -I "$TOP/include" -idirafter /usr/include/x86_64-linux-gnu \
+	-O2 -Wall -Wextra -Werror -I "$TOP/include" -idirafter /usr/include/x86_64-linux-gnu \
 	-o "$out/vduse-uapi32.tmp" "$HERE/vduse-uapi32.c"
-mv "$out/vduse-uapi.tmp" "$out/vduse-uapi"
 mv "$out/vduse-uapi32.tmp" "$out/vduse-uapi32"
