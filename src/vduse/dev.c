@@ -389,6 +389,7 @@ static long vduse_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct vduse_dev *dev = file->private_data;
 	void __user *argp = (void __user *)arg;
+	long ret;
 
 	if (READ_ONCE(dev->broken))
 		return -EPERM;
@@ -402,7 +403,10 @@ static long vduse_dev_ioctl(struct file *file, unsigned int cmd,
 	case VDUSE_DEV_SET_CONFIG:
 		return vduse_ioctl_set_config(dev, argp);
 	case VDUSE_DEV_INJECT_CONFIG_IRQ:
-		return vduse_vq_queue_irq(dev, &dev->config_irq_work, -1);
+		ret = vduse_vq_queue_irq(dev, &dev->config_irq_work, -1);
+		if (!ret)
+			vduse_stat_add(dev, VDUSE_STAT_CONFIG_IRQS, 1);
+		return ret;
 	case VDUSE_VQ_SETUP:
 		return vduse_ioctl_vq_setup(dev, argp);
 	case VDUSE_VQ_GET_INFO:
@@ -531,7 +535,7 @@ const struct file_operations vduse_dev_fops = {
 };
 
 /* ------------------------------------------------------------------ */
-/* sysfs: /sys/class/vduse/$NAME/{msg_timeout,bounce_size}            */
+/* sysfs: /sys/class/vduse/$NAME/{msg_timeout,bounce_size,stats/}     */
 /* ------------------------------------------------------------------ */
 
 static ssize_t bounce_size_show(struct device *d, struct device_attribute *a,
@@ -603,8 +607,65 @@ static const struct attribute_group vduse_dev_group = {
 	.attrs = vduse_dev_attrs,
 };
 
+/*
+ * /sys/class/vduse/$NAME/stats/: one read-only counter per file, the sum
+ * over the CPUs at the time of the read (struct vduse_stats).
+ */
+struct vduse_stat_attr {
+	struct device_attribute attr;
+	enum vduse_stat stat;
+};
+
+static ssize_t vduse_stat_show(struct device *d, struct device_attribute *a,
+			       char *buf)
+{
+	struct vduse_dev *dev = dev_get_drvdata(d);
+	enum vduse_stat s = container_of(a, struct vduse_stat_attr, attr)->stat;
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(dev->stats, cpu)->v[s]);
+	return sysfs_emit(buf, "%llu\n", sum);
+}
+
+#define VDUSE_STAT_ATTR(_name, _stat)					\
+	static struct vduse_stat_attr vduse_stat_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, vduse_stat_show, NULL),	\
+		.stat = _stat,						\
+	}
+
+VDUSE_STAT_ATTR(kicks, VDUSE_STAT_KICKS);
+VDUSE_STAT_ATTR(irqs, VDUSE_STAT_IRQS);
+VDUSE_STAT_ATTR(config_irqs, VDUSE_STAT_CONFIG_IRQS);
+VDUSE_STAT_ATTR(bounce_to_dev_bytes, VDUSE_STAT_BOUNCE_TO_DEV);
+VDUSE_STAT_ATTR(bounce_from_dev_bytes, VDUSE_STAT_BOUNCE_FROM_DEV);
+VDUSE_STAT_ATTR(msgs, VDUSE_STAT_MSGS);
+VDUSE_STAT_ATTR(msg_errors, VDUSE_STAT_MSG_ERRORS);
+VDUSE_STAT_ATTR(msg_timeouts, VDUSE_STAT_MSG_TIMEOUTS);
+VDUSE_STAT_ATTR(failed_reqs, VDUSE_STAT_FAILED_REQS);
+
+static struct attribute *vduse_stat_attrs[] = {
+	&vduse_stat_attr_kicks.attr.attr,
+	&vduse_stat_attr_irqs.attr.attr,
+	&vduse_stat_attr_config_irqs.attr.attr,
+	&vduse_stat_attr_bounce_to_dev_bytes.attr.attr,
+	&vduse_stat_attr_bounce_from_dev_bytes.attr.attr,
+	&vduse_stat_attr_msgs.attr.attr,
+	&vduse_stat_attr_msg_errors.attr.attr,
+	&vduse_stat_attr_msg_timeouts.attr.attr,
+	&vduse_stat_attr_failed_reqs.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group vduse_stat_group = {
+	.name = "stats",
+	.attrs = vduse_stat_attrs,
+};
+
 const struct attribute_group *vduse_dev_groups[] = {
 	&vduse_dev_group,
+	&vduse_stat_group,
 	NULL,
 };
 
@@ -629,6 +690,7 @@ static void vduse_dev_free(struct vduse_dev *dev)
 	kfree(dev->as);
 	kfree(dev->name);
 	kvfree(dev->config);
+	free_percpu(dev->stats);
 	kfree(dev);
 }
 
@@ -718,7 +780,8 @@ int vduse_dev_create(const struct vduse_dev_config *cfg, void *config,
 	dev->name = kstrdup(cfg->name, GFP_KERNEL);
 	dev->as = kcalloc(dev->nas, sizeof(*dev->as), GFP_KERNEL);
 	dev->groups = kcalloc(dev->ngroups, sizeof(*dev->groups), GFP_KERNEL);
-	if (!dev->name || !dev->as || !dev->groups)
+	dev->stats = alloc_percpu(struct vduse_stats);
+	if (!dev->name || !dev->as || !dev->groups || !dev->stats)
 		goto err_free;
 	for (i = 0; i < dev->ngroups; i++) {
 		rwlock_init(&dev->groups[i].lock);

@@ -155,7 +155,7 @@ void vduse_domain_reset_bounce(struct vduse_domain *domain)
 
 dma_addr_t vduse_domain_map(struct vduse_domain *domain, phys_addr_t pa,
 			    size_t size, enum dma_data_direction dir,
-			    unsigned long attrs)
+			    unsigned long attrs, size_t *copied)
 {
 	unsigned long n = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	unsigned long pfn, i;
@@ -184,8 +184,10 @@ dma_addr_t vduse_domain_map(struct vduse_domain *domain, phys_addr_t pa,
 	}
 	iova = (u64)pfn << PAGE_SHIFT;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
-	    (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
+	    (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)) {
 		vduse_domain_copy(domain, iova, size, true);
+		*copied = size;
+	}
 	read_unlock(&domain->bounce_lock);
 	return iova;
 
@@ -194,37 +196,44 @@ err_iova:
 	return DMA_MAPPING_ERROR;
 }
 
-void vduse_domain_unmap(struct vduse_domain *domain, dma_addr_t iova,
-			size_t size, enum dma_data_direction dir,
-			unsigned long attrs)
+/* Returns the number of bytes copied back to the driver's memory. */
+size_t vduse_domain_unmap(struct vduse_domain *domain, dma_addr_t iova,
+			  size_t size, enum dma_data_direction dir,
+			  unsigned long attrs)
 {
 	unsigned long n = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	unsigned long pfn = iova >> PAGE_SHIFT, i;
+	size_t copied = 0;
 
 	if (!vduse_domain_in_bounce(domain, iova, size))
-		return;
+		return 0;
 	read_lock(&domain->bounce_lock);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
-	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)) {
 		vduse_domain_copy(domain, iova, size, false);
+		copied = size;
+	}
 	for (i = 0; i < n; i++)
 		domain->bounce[pfn + i].orig = VDUSE_NO_ORIG;
 	read_unlock(&domain->bounce_lock);
 	free_iova_fast(&domain->stream_iovad, pfn, vdk_iova_fast_size(n));
+	return copied;
 }
 
-void vduse_domain_sync(struct vduse_domain *domain, dma_addr_t iova,
-		       size_t size, enum dma_data_direction dir, bool to_dev)
+/* Returns the number of bytes copied (either way). */
+size_t vduse_domain_sync(struct vduse_domain *domain, dma_addr_t iova,
+			 size_t size, enum dma_data_direction dir, bool to_dev)
 {
 	if (!vduse_domain_in_bounce(domain, iova, size))
-		return;
+		return 0;
 	if (to_dev && dir == DMA_FROM_DEVICE)
-		return;
+		return 0;
 	if (!to_dev && dir == DMA_TO_DEVICE)
-		return;
+		return 0;
 	read_lock(&domain->bounce_lock);
 	vduse_domain_copy(domain, iova, size, to_dev);
 	read_unlock(&domain->bounce_lock);
+	return size;
 }
 
 /* ------------------------------------------------------------------ */

@@ -82,14 +82,15 @@ void vduse_domain_module_exit(void);
 struct vduse_domain *vduse_domain_create(unsigned long bounce_size);
 void vduse_domain_put(struct vduse_domain *domain);
 
+/* map/unmap/sync tell how many bytes they copied (*copied: only if any) */
 dma_addr_t vduse_domain_map(struct vduse_domain *domain, phys_addr_t pa,
 			    size_t size, enum dma_data_direction dir,
-			    unsigned long attrs);
-void vduse_domain_unmap(struct vduse_domain *domain, dma_addr_t iova,
-			size_t size, enum dma_data_direction dir,
-			unsigned long attrs);
-void vduse_domain_sync(struct vduse_domain *domain, dma_addr_t iova,
-		       size_t size, enum dma_data_direction dir, bool to_dev);
+			    unsigned long attrs, size_t *copied);
+size_t vduse_domain_unmap(struct vduse_domain *domain, dma_addr_t iova,
+			  size_t size, enum dma_data_direction dir,
+			  unsigned long attrs);
+size_t vduse_domain_sync(struct vduse_domain *domain, dma_addr_t iova,
+			 size_t size, enum dma_data_direction dir, bool to_dev);
 void *vduse_domain_alloc_coherent(struct vduse_domain *domain, size_t size,
 				  dma_addr_t *iova, gfp_t gfp);
 void vduse_domain_free_coherent(struct vduse_domain *domain, size_t size,

@@ -47,6 +47,15 @@ static void vduse_map_leave(struct vduse_vq_group *group)
 		__release(group);
 }
 
+/* Count bounce copies; group->lock held, so the device is alive. */
+static void vduse_map_count(struct vduse_vq_group *group, bool to_dev,
+			    size_t bytes)
+{
+	if (group && bytes)
+		vduse_stat_add(group->dev, to_dev ? VDUSE_STAT_BOUNCE_TO_DEV :
+				VDUSE_STAT_BOUNCE_FROM_DEV, bytes);
+}
+
 #ifdef HAVE_VIRTIO_MAP_OPS
 
 static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
@@ -56,10 +65,12 @@ static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
 {
 	struct vduse_domain *domain = vduse_map_enter(map.group);
 	phys_addr_t pa = page_to_phys(page) + offset;
+	size_t copied = 0;
 	dma_addr_t iova;
 
-	iova = domain ? vduse_domain_map(domain, pa, size, dir, attrs) :
+	iova = domain ? vduse_domain_map(domain, pa, size, dir, attrs, &copied) :
 			DMA_MAPPING_ERROR;
+	vduse_map_count(map.group, true, copied);
 	vduse_map_leave(map.group);
 	return iova;
 }
@@ -71,7 +82,9 @@ static void vduse_unmap_page(union virtio_map map, dma_addr_t iova,
 	struct vduse_domain *domain = vduse_map_enter(map.group);
 
 	if (domain)
-		vduse_domain_unmap(domain, iova, size, dir, attrs);
+		vduse_map_count(map.group, false,
+				vduse_domain_unmap(domain, iova, size, dir,
+						   attrs));
 	vduse_map_leave(map.group);
 }
 
@@ -81,7 +94,9 @@ static void vduse_map_sync(union virtio_map map, dma_addr_t iova,
 	struct vduse_domain *domain = vduse_map_enter(map.group);
 
 	if (domain)
-		vduse_domain_sync(domain, iova, size, dir, to_dev);
+		vduse_map_count(map.group, to_dev,
+				vduse_domain_sync(domain, iova, size, dir,
+						  to_dev));
 	vduse_map_leave(map.group);
 }
 
@@ -193,10 +208,12 @@ static dma_addr_t vduse_dma_map_page(struct device *d, struct page *page,
 	struct vduse_vq_group *group = vduse_dma_group(d);
 	struct vduse_domain *domain = vduse_map_enter(group);
 	dma_addr_t iova = DMA_MAPPING_ERROR;
+	size_t copied = 0;
 
 	if (domain)
 		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
-					size, dir, attrs);
+					size, dir, attrs, &copied);
+	vduse_map_count(group, true, copied);
 	vduse_map_leave(group);
 	return iova;
 }
@@ -209,7 +226,9 @@ static void vduse_dma_unmap_page(struct device *d, dma_addr_t iova,
 	struct vduse_domain *domain = vduse_map_enter(group);
 
 	if (domain)
-		vduse_domain_unmap(domain, iova, size, dir, attrs);
+		vduse_map_count(group, false,
+				vduse_domain_unmap(domain, iova, size, dir,
+						   attrs));
 	vduse_map_leave(group);
 }
 
@@ -220,7 +239,9 @@ static void vduse_dma_sync(struct device *d, dma_addr_t iova, size_t size,
 	struct vduse_domain *domain = vduse_map_enter(group);
 
 	if (domain)
-		vduse_domain_sync(domain, iova, size, dir, to_dev);
+		vduse_map_count(group, to_dev,
+				vduse_domain_sync(domain, iova, size, dir,
+						  to_dev));
 	vduse_map_leave(group);
 }
 

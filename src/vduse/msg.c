@@ -93,6 +93,7 @@ int vduse_msg_send(struct vduse_dev *dev, struct vduse_msg *msg)
 	msg->req.request_id = dev->msg_next_id++;
 	list_add_tail(&msg->node, &dev->msg_pending);
 	spin_unlock(&dev->msg_lock);
+	vduse_stat_add(dev, VDUSE_STAT_MSGS, 1);
 	wake_up_interruptible(&dev->msg_readq);
 
 	left = wait_event_killable_timeout(dev->msg_doneq, READ_ONCE(msg->done),
@@ -110,10 +111,14 @@ int vduse_msg_send(struct vduse_dev *dev, struct vduse_msg *msg)
 				 "request %u (type %u) unanswered after %u s\n",
 				 msg->req.request_id, msg->req.type, timeout);
 			vduse_msg_break_locked(dev, "daemon does not answer");
+			vduse_stat_add(dev, VDUSE_STAT_MSG_TIMEOUTS, 1);
 		}
 		ret = -EIO;
+	} else if (msg->resp.result == VDUSE_REQ_RESULT_OK) {
+		ret = 0;
 	} else {
-		ret = msg->resp.result == VDUSE_REQ_RESULT_OK ? 0 : -EIO;
+		vduse_stat_add(dev, VDUSE_STAT_MSG_ERRORS, 1);
+		ret = -EIO;
 	}
 	spin_unlock(&dev->msg_lock);
 	return ret;

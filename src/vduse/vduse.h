@@ -33,6 +33,7 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/sizes.h>
 #include <linux/rwsem.h>
@@ -135,6 +136,27 @@ struct vduse_vq {
 	struct kobject kobj;
 };
 
+/*
+ * Per-device counters, one copy per CPU so the fast path only adds to its
+ * own (no shared cache line, no lock); sysfs stats/ sums them on read.
+ */
+enum vduse_stat {
+	VDUSE_STAT_KICKS,		/* driver notifications to the daemon */
+	VDUSE_STAT_IRQS,		/* queue interrupts the daemon injected */
+	VDUSE_STAT_CONFIG_IRQS,		/* config interrupts the daemon injected */
+	VDUSE_STAT_BOUNCE_TO_DEV,	/* bytes copied into bounce pages */
+	VDUSE_STAT_BOUNCE_FROM_DEV,	/* bytes copied out of bounce pages */
+	VDUSE_STAT_MSGS,		/* requests sent to the daemon */
+	VDUSE_STAT_MSG_ERRORS,		/* requests failed: FAILED or broken */
+	VDUSE_STAT_MSG_TIMEOUTS,	/* requests left unanswered */
+	VDUSE_STAT_FAILED_REQS,		/* block requests failed for a dead daemon */
+	VDUSE_STAT_NR
+};
+
+struct vduse_stats {
+	u64 v[VDUSE_STAT_NR];
+};
+
 struct vduse_vdpa {
 	struct vdpa_device vdpa;
 	struct vduse_dev *dev;
@@ -189,6 +211,8 @@ struct vduse_dev {
 
 	struct mutex domain_lock;	/* as[], bounce_size */
 	unsigned long bounce_size;
+
+	struct vduse_stats __percpu *stats;
 };
 
 extern struct mutex vduse_idr_lock;
@@ -262,6 +286,13 @@ struct vduse_umem;
 int vduse_umem_reg(struct vduse_dev *dev, const struct vduse_iova_umem *req);
 int vduse_umem_dereg(struct vduse_dev *dev, const struct vduse_iova_umem *req);
 void vduse_umem_dereg_all(struct vduse_dev *dev);
+
+/* Irq-safe and preemption-safe: this_cpu_add() is one instruction on x86. */
+static inline void vduse_stat_add(struct vduse_dev *dev, enum vduse_stat s,
+				  u64 n)
+{
+	this_cpu_add(dev->stats->v[s], n);
+}
 
 static inline struct vduse_dev *vduse_vdpa_to_dev(struct vdpa_device *vdpa)
 {

@@ -173,6 +173,7 @@ static void vduse_vq_do_kick(struct vduse_vq *vq)
 			eventfd_signal(vq->kickfd);
 		else
 			vq->kick_pending = true;
+		vduse_stat_add(vq->dev, VDUSE_STAT_KICKS, 1);
 	}
 	spin_unlock(&vq->kick_lock);
 }
@@ -275,6 +276,7 @@ static int vduse_vq_next_cpu(struct vduse_vq *vq)
 int vduse_vq_inject_irq(struct vduse_vq *vq)
 {
 	bool signalled = false;
+	int ret = 0;
 
 	vduse_vq_track(vq);
 	/* vhost-vdpa's irqfd: signal it directly, no work needed */
@@ -284,9 +286,12 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 		signalled = true;
 	}
 	spin_unlock_bh(&vq->irq_lock);
-	if (signalled)
-		return 0;
-	return vduse_vq_queue_irq(vq->dev, &vq->irq_work, vduse_vq_next_cpu(vq));
+	if (!signalled)
+		ret = vduse_vq_queue_irq(vq->dev, &vq->irq_work,
+					 vduse_vq_next_cpu(vq));
+	if (!ret)
+		vduse_stat_add(vq->dev, VDUSE_STAT_IRQS, 1);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -441,6 +446,7 @@ again:
 			   (__force __virtio16)cpu_to_le16(used_idx + n));
 		dev_info_ratelimited(dev->cdev, "vq%u: failed %u requests\n",
 				     vq->index, n);
+		vduse_stat_add(dev, VDUSE_STAT_FAILED_REQS, n);
 		spin_lock_bh(&vq->irq_lock);
 		if (vq->cb.callback)
 			vq->cb.callback(vq->cb.private);
