@@ -5,6 +5,7 @@
  * requests a dead daemon left in a block device's queue.
  */
 #include <linux/eventfd.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/virtio_blk.h>
@@ -231,15 +232,46 @@ int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd)
 /* Interrupts: daemon -> driver                                       */
 /* ------------------------------------------------------------------ */
 
+/*
+ * By default the driver's callback runs in the thread of the daemon that
+ * injects the interrupt: no workqueue hop, no wakeup of a kworker per batch
+ * of completions (docs/benchmarks.md). A queue whose irq_cb_affinity names
+ * CPUs, or irq_inline=N, goes through the workqueues as before.
+ */
+static bool irq_inline = true;
+module_param(irq_inline, bool, 0644);
+MODULE_PARM_DESC(irq_inline,
+		 "run a queue's interrupt callback in the injecting thread unless its irq_cb_affinity names CPUs (default Y; N: always a workqueue)");
+
+static void vduse_vq_call(struct vduse_vq *vq)
+{
+	spin_lock_bh(&vq->irq_lock);
+	if (vq->ready && vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_bh(&vq->irq_lock);
+}
+
 static void vduse_vq_irq_work(struct work_struct *work)
 {
 	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
 
 	vduse_vq_track(vq);
-	spin_lock_bh(&vq->irq_lock);
-	if (vq->ready && vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
-	spin_unlock_bh(&vq->irq_lock);
+	vduse_vq_call(vq);
+}
+
+/* The callback in the injecting thread, under the same rules as the work. */
+static int vduse_vq_irq_inline(struct vduse_vq *vq)
+{
+	struct vduse_dev *dev = vq->dev;
+	int ret = 0;
+
+	down_read(&dev->status_sem);
+	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		vduse_vq_call(vq);
+	else
+		ret = -EINVAL;
+	up_read(&dev->status_sem);
+	return ret;
 }
 
 int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work, int cpu)
@@ -286,9 +318,14 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 		signalled = true;
 	}
 	spin_unlock_bh(&vq->irq_lock);
-	if (!signalled)
-		ret = vduse_vq_queue_irq(vq->dev, &vq->irq_work,
-					 vduse_vq_next_cpu(vq));
+	if (!signalled) {
+		int cpu = vduse_vq_next_cpu(vq);
+
+		if (cpu == VDUSE_IRQ_ANY_CPU && READ_ONCE(irq_inline))
+			ret = vduse_vq_irq_inline(vq);
+		else
+			ret = vduse_vq_queue_irq(vq->dev, &vq->irq_work, cpu);
+	}
 	if (!ret)
 		vduse_stat_add(vq->dev, VDUSE_STAT_IRQS, 1);
 	return ret;
