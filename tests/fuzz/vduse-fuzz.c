@@ -218,6 +218,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;	/* devs[].b, fds */
 static unsigned int gen;		/* bumped under mu when fds change */
 static volatile bool stop_daemon;
 static pthread_t daemon_thr;
+static int wake_fd = -1;		/* wakes the daemon thread out of poll() */
+static unsigned long daemon_loops;	/* polls the daemon finished, under mu */
 static unsigned int serial;
 static bool have_vhost;
 static uint8_t *vhost_mem;		/* what vhost-vdpa maps: 4 MiB */
@@ -235,6 +237,20 @@ static long fail_op = -1;
 static char fail_msg[512];
 static char trace[TRACE_KEEP][200];
 static bool trace_all;
+
+/* a name for the trace: long ones shortened */
+static const char *dn(const char *name)
+{
+	static char buf[4][64];
+	static int k;
+	char *b = buf[k++ % 4];
+	size_t n = strlen(name);
+
+	if (n <= 40)
+		return name;
+	snprintf(b, 64, "%.12s...(%zu chars)", name, n);
+	return b;
+}
 
 static void tr(const char *fmt, ...)
 {
@@ -448,8 +464,8 @@ static void daemon_handle(struct fdev *d, bool msg, int vq_in)
 
 static void *daemon_main(void *arg)
 {
-	struct pollfd pfd[MAXD * (1 + VDK_BLK_MAX_VQS)];
-	int who[MAXD * (1 + VDK_BLK_MAX_VQS)][2];
+	struct pollfd pfd[1 + MAXD * (1 + VDK_BLK_MAX_VQS)];
+	int who[1 + MAXD * (1 + VDK_BLK_MAX_VQS)][2];
 	double last_sweep = 0;
 
 	(void)arg;
@@ -460,6 +476,10 @@ static void *daemon_main(void *arg)
 
 		pthread_mutex_lock(&mu);
 		g = gen;
+		pfd[n].fd = wake_fd;
+		pfd[n].events = POLLIN;
+		who[n][0] = -1;
+		who[n++][1] = -1;
 		for (i = 0; i < MAXD; i++) {
 			struct fdev *d = &devs[i];
 
@@ -482,8 +502,15 @@ static void *daemon_main(void *arg)
 		if (poll(pfd, n, 20) < 0 && errno != EINTR)
 			msleep(20);
 		pthread_mutex_lock(&mu);
+		daemon_loops++;
+		if (pfd[0].revents & POLLIN) {
+			uint64_t v;
+
+			if (read(wake_fd, &v, sizeof(v)) < 0)
+				v = 0;
+		}
 		if (g == gen) {
-			for (i = 0; i < n; i++)
+			for (i = 1; i < n; i++)
 				if (pfd[i].revents & POLLIN)
 					daemon_handle(&devs[who[i][0]], who[i][1] < 0,
 						      who[i][1]);
@@ -994,18 +1021,37 @@ static struct ctl *pick_ctl(struct rng *r)
 	return c;
 }
 
-/* close the device fd: the daemon forgets its rings */
+/*
+ * Close the device fd. Not while the daemon thread polls it: its poll()
+ * holds the file, whose release (and so the next open) would wait for it.
+ * The rings' state stays, as a reconnect log would keep it.
+ */
 static void dev_close(struct fdev *d)
 {
+	uint64_t one = 1;
+	unsigned long loops;
+	int fd;
+
 	pthread_mutex_lock(&mu);
 	gen++;
-	if (d->b.fd >= 0)
-		close(d->b.fd);
+	fd = d->b.fd;
 	d->b.fd = -1;
-	/* the rings' state stays, as a reconnect log would keep it */
 	vdk_blk_regions_drop(&d->b);
 	d->b.umem = NULL;
+	loops = daemon_loops;
 	pthread_mutex_unlock(&mu);
+	if (write(wake_fd, &one, sizeof(one)) < 0)
+		one = 0;
+	while (!stop_daemon) {
+		pthread_mutex_lock(&mu);
+		one = daemon_loops;
+		pthread_mutex_unlock(&mu);
+		if (one != loops)
+			break;
+		usleep(200);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 static long dev_open(struct fdev *d)
@@ -1299,8 +1345,8 @@ static void op_create(struct rng *r)
 	got = xioctl(ctl->fd, VDUSE_CREATE_DEV, &u.c);
 	if (ctl->api < 0)
 		ctl->api = 0;
-	tr("create '%.40s' api %d dev %u vq %u f 0x%" PRIx64 " cs %u -> %s (want %s)",
-	   u.c.name, api, u.c.device_id, u.c.vq_num, u.c.features, u.c.config_size,
+	tr("create '%s' api %d dev %u vq %u f 0x%" PRIx64 " cs %u -> %s (want %s)",
+	   dn(u.c.name), api, u.c.device_id, u.c.vq_num, u.c.features, u.c.config_size,
 	   errname(got), errname(want));
 	if (got != want) {
 		fail("CREATE_DEV '%.40s' (%s): got %s, want %s", u.c.name,
@@ -1349,12 +1395,12 @@ static void op_destroy(struct rng *r)
 	if (!d || chance(r, 15)) {
 		snprintf(name, sizeof(name), chance(r, 50) ? "fz-none-%u" : "", rnd(r, 1000));
 		got = destroy_name(name);
-		tr("destroy '%s' -> %s", name, errname(got));
+		tr("destroy '%s' -> %s", dn(name), errname(got));
 		allowed("DESTROY_DEV of an unknown name", got, EINVAL, 0);
 		return;
 	}
 	got = destroy_name(d->name);
-	tr("destroy %s (fd %d) -> %s", d->name, d->b.fd, errname(got));
+	tr("destroy %s (fd %d) -> %s", dn(d->name), d->b.fd, errname(got));
 	if (d->b.fd >= 0) {
 		allowed("DESTROY_DEV of an open device", got, EBUSY, 0);
 		return;
@@ -1395,16 +1441,16 @@ static void op_open_close(struct rng *r)
 			got = fd < 0 ? -errno : 0;
 			if (fd >= 0)
 				close(fd);
-			tr("second open %s -> %s", d->name, errname(got));
+			tr("second open %s -> %s", dn(d->name), errname(got));
 			allowed("second open", got, EBUSY, 0);
 			return;
 		}
-		tr("close %s", d->name);
+		tr("close %s", dn(d->name));
 		dev_close(d);
 		return;
 	}
 	got = dev_open(d);
-	tr("open %s -> %s", d->name, errname(got));
+	tr("open %s -> %s", dn(d->name), errname(got));
 	allowed("open", got, OK_, 0);
 }
 
@@ -1442,7 +1488,7 @@ static void op_vq_setup(struct rng *r)
 	else if (d->api >= 1 && vc.group >= d->ngroups)
 		want = -EINVAL;
 	got = xioctl(d->b.fd, VDUSE_VQ_SETUP, &vc);
-	tr("VQ_SETUP %s q%u size %u group %u -> %s", d->name, vc.index, vc.max_size,
+	tr("VQ_SETUP %s q%u size %u group %u -> %s", dn(d->name), vc.index, vc.max_size,
 	   vc.group, errname(got));
 	if (want)
 		allowed("VQ_SETUP (invalid)", got, -want, EPERM, 0);
@@ -1495,7 +1541,7 @@ static void op_kickfd(struct rng *r)
 		e.fd = d->b.fd;
 	}
 	got = xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &e);
-	tr("VQ_SETUP_KICKFD %s q%u fd %d -> %s", d->name, e.index, e.fd, errname(got));
+	tr("VQ_SETUP_KICKFD %s q%u fd %d -> %s", dn(d->name), e.index, e.fd, errname(got));
 	if (pfd[0] >= 0) {
 		close(pfd[0]);
 		close(pfd[1]);
@@ -1504,6 +1550,8 @@ static void op_kickfd(struct rng *r)
 		allowed("VQ_SETUP_KICKFD bad index", got, EINVAL, EPERM, 0);
 	else if (kind <= 2)
 		allowed("VQ_SETUP_KICKFD", got, OK_, EPERM, 0);
+	else if (kind == 3 && e.fd >= -1)	/* -1 deassigns; may be an eventfd of ours */
+		allowed("VQ_SETUP_KICKFD odd fd", got, OK_, EINVAL, EBADF, EPERM, 0);
 	else
 		allowed("VQ_SETUP_KICKFD bad fd", got, EINVAL, EBADF, EPERM, 0);
 }
@@ -1521,18 +1569,19 @@ static void op_irq(struct rng *r)
 	if (chance(r, 30)) {
 		for (i = 0; i < n; i++)
 			got = xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
-		tr("INJECT_CONFIG_IRQ %s x%d -> %s", d->name, n, errname(got));
-		allowed("INJECT_CONFIG_IRQ", got, OK_, EPERM, 0);
+		tr("INJECT_CONFIG_IRQ %s x%d -> %s", dn(d->name), n, errname(got));
+		/* EINVAL: no interrupt to send before DRIVER_OK */
+		allowed("INJECT_CONFIG_IRQ", got, OK_, EINVAL, EPERM, 0);
 		return;
 	}
 	idx = vq_index(r, d);
 	for (i = 0; i < n; i++)
 		got = xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx);
-	tr("VQ_INJECT_IRQ %s q%u x%d -> %s", d->name, idx, n, errname(got));
+	tr("VQ_INJECT_IRQ %s q%u x%d -> %s", dn(d->name), idx, n, errname(got));
 	if (idx >= d->vq_num)
 		allowed("VQ_INJECT_IRQ bad index", got, EINVAL, EPERM, 0);
 	else
-		allowed("VQ_INJECT_IRQ", got, OK_, EPERM, 0);
+		allowed("VQ_INJECT_IRQ", got, OK_, EINVAL, EPERM, 0);
 }
 
 static void op_config(struct rng *r)
@@ -1551,7 +1600,7 @@ static void op_config(struct rng *r)
 		uint64_t f = ~0ULL;
 
 		got = xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &f);
-		tr("GET_FEATURES %s -> %s 0x%" PRIx64, d->name, errname(got), f);
+		tr("GET_FEATURES %s -> %s 0x%" PRIx64, dn(d->name), errname(got), f);
 		if (allowed("DEV_GET_FEATURES", got, OK_, EPERM, 0) && !got &&
 		    (f & ~d->features))
 			fail("DEV_GET_FEATURES: 0x%" PRIx64 " beyond the offered 0x%" PRIx64,
@@ -1582,7 +1631,7 @@ static void op_config(struct rng *r)
 	bad = !u.c.length || u.c.offset > d->config_size ||
 	      u.c.length > d->config_size - u.c.offset;
 	got = xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &u.c);
-	tr("SET_CONFIG %s off %u len %u -> %s", d->name, u.c.offset, u.c.length, errname(got));
+	tr("SET_CONFIG %s off %u len %u -> %s", dn(d->name), u.c.offset, u.c.length, errname(got));
 	if (bad)
 		allowed("DEV_SET_CONFIG out of range", got, EINVAL, EPERM, 0);
 	else
@@ -1601,7 +1650,7 @@ static void op_vq_info(struct rng *r)
 		return;
 	info.index = vq_index(r, d);
 	got = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
-	tr("VQ_GET_INFO %s q%u -> %s num %u ready %u", d->name, info.index, errname(got),
+	tr("VQ_GET_INFO %s q%u -> %s num %u ready %u", dn(d->name), info.index, errname(got),
 	   info.num, info.ready);
 	if (info.index >= d->vq_num)
 		allowed("VQ_GET_INFO bad index", got, EINVAL, EPERM, 0);
@@ -1664,7 +1713,7 @@ static void op_iotlb(struct rng *r)
 		if (chance(r, 5))
 			info.reserved[rnd(r, 5)] = 1;
 		got = xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &info);
-		tr("IOTLB_GET_INFO %s [0x%" PRIx64 ", 0x%" PRIx64 "] asid %u -> %s", d->name,
+		tr("IOTLB_GET_INFO %s [0x%" PRIx64 ", 0x%" PRIx64 "] asid %u -> %s", dn(d->name),
 		   e.start, e.last, e.asid, errname(got));
 		allowed("IOTLB_GET_INFO", got, OK_, EINVAL, EPERM, 0);
 		if (!got && (info.start > info.last))
@@ -1674,7 +1723,7 @@ static void op_iotlb(struct rng *r)
 	}
 	got = xioctl(d->b.fd, v2 ? VDUSE_IOTLB_GET_FD2 : VDUSE_IOTLB_GET_FD, &e);
 	tr("IOTLB_GET_FD%s %s [0x%" PRIx64 ", 0x%" PRIx64 "] -> %s", v2 ? "2" : "",
-	   d->name, e.start, e.last, errname(got));
+	   dn(d->name), e.start, e.last, errname(got));
 	if (v2 && d->api < 1) {
 		allowed("IOTLB_GET_FD2 on API 0", got, ENOTTY, EPERM, 0);
 	} else if (allowed("IOTLB_GET_FD", got, OK_, EINVAL, EPERM, 0) && got >= 0) {
@@ -1801,8 +1850,9 @@ static void op_umem(struct rng *r)
 	}
 	got = xioctl(d->b.fd, reg ? VDUSE_IOTLB_REG_UMEM : VDUSE_IOTLB_DEREG_UMEM, &u);
 	tr("%s %s iova 0x%" PRIx64 " size 0x%" PRIx64 " -> %s", reg ? "REG_UMEM" : "DEREG_UMEM",
-	   d->name, u.iova, u.size, errname(got));
-	allowed("IOTLB_(DE)REG_UMEM", got, OK_, EINVAL, EEXIST, EBUSY, EPERM, EFAULT, ENOMEM, 0);
+	   dn(d->name), u.iova, u.size, errname(got));
+	allowed("IOTLB_(DE)REG_UMEM", got, OK_, EINVAL, EEXIST, ENOENT, EBUSY, EPERM, EFAULT,
+		ENOMEM, EAGAIN, 0);
 	if (!got && !u.iova && !u.asid) {
 		pthread_mutex_lock(&mu);
 		d->b.umem = reg ? d->umem : NULL;
@@ -1810,6 +1860,32 @@ static void op_umem(struct rng *r)
 		vdk_blk_regions_drop(&d->b);
 		pthread_mutex_unlock(&mu);
 	}
+}
+
+/* What write() of @len bytes of @p as an answer must give: -EINVAL, or 0
+ * when it may be taken (ENOENT for an id nobody waits for is also fine). */
+static long answer_rule(const void *p, size_t len)
+{
+	struct vduse_dev_response resp;
+	int i;
+
+	if (len < sizeof(resp))
+		return -EINVAL;
+	memcpy(&resp, p, sizeof(resp));
+	for (i = 0; i < 4; i++)
+		if (resp.reserved[i])
+			return -EINVAL;
+	if (resp.result != VDUSE_REQ_RESULT_OK && resp.result != VDUSE_REQ_RESULT_FAILED)
+		return -EINVAL;
+	return 0;
+}
+
+static void check_answer(const char *what, long got, const void *p, size_t len)
+{
+	if (answer_rule(p, len))
+		allowed(what, got, EINVAL, 0);
+	else
+		allowed(what, got, OK_, ENOENT, 0);
 }
 
 static void op_msg(struct rng *r)
@@ -1830,16 +1906,18 @@ static void op_msg(struct rng *r)
 		rfill(r, buf, sizeof(buf));
 		if (chance(r, 50))
 			memset(buf + 8, 0, 16);	/* reserved zero, the id random */
+		if (chance(r, 50))
+			((struct vduse_dev_response *)buf)->result = rnd(r, 3);
 		got = wr(d->b.fd, buf, len);
-		tr("write garbage %s len %zu -> %s", d->name, len, errname(got));
-		allowed("write of a garbage answer", got, OK_, ENOENT, EINVAL, EPERM, EIO, 0);
+		tr("write garbage %s len %zu -> %s", dn(d->name), len, errname(got));
+		check_answer("write of a garbage answer", got, buf, len);
 		return;
 	}
 	if (how == 5) {
 		struct pollfd p = { .fd = d->b.fd, .events = (short)rnext(r) | POLLIN };
 
 		got = poll(&p, 1, 0);
-		tr("poll %s -> %ld revents 0x%x", d->name, got, p.revents);
+		tr("poll %s -> %ld revents 0x%x", dn(d->name), got, p.revents);
 		if (got < 0 || (p.revents & POLLNVAL))
 			fail("poll of the device fd: %ld revents 0x%x", got, p.revents);
 		return;
@@ -1848,9 +1926,13 @@ static void op_msg(struct rng *r)
 	len = how == 0 ? rnd(r, sizeof(req)) : how == 1 ? sizeof(buf) : sizeof(req);
 	got = read(d->b.fd, buf, len);
 	got = got < 0 ? -errno : got;
-	tr("read %s len %zu -> %s", d->name, len, errname(got));
+	tr("read %s len %zu -> %s", dn(d->name), len, errname(got));
+	if (len < sizeof(req)) {
+		allowed("short read", got, EINVAL, 0);
+		return;
+	}
 	if (got != sizeof(req)) {
-		allowed("read of a request", got < 0 ? got : 0, OK_, EAGAIN, EINVAL, EPERM, EIO, 0);
+		allowed("read of a request", got, EAGAIN, 0);
 		return;
 	}
 	st_msgs_stolen++;
@@ -1882,10 +1964,13 @@ static void op_msg(struct rng *r)
 	got = wr(d->b.fd, buf, len);
 	tr(" answered type %u id %u as id %u result %u len %zu -> %s", req.type,
 	   req.request_id, resp.request_id, resp.result, len, errname(got));
-	allowed("write of an answer", got, OK_, ENOENT, EINVAL, EPERM, EIO, 0);
+	check_answer("write of an answer", got, buf, len);
 	if (chance(r, 20)) {	/* twice */
 		got = wr(d->b.fd, buf, len);
-		allowed("second answer", got, OK_, ENOENT, EINVAL, EPERM, EIO, 0);
+		if (answer_rule(buf, len))
+			allowed("second answer", got, EINVAL, 0);
+		else	/* an id of another request in flight at most */
+			allowed("second answer", got, ENOENT, OK_, 0);
 	}
 }
 
@@ -1922,7 +2007,7 @@ static void op_sysfs(struct rng *r)
 	switch (kind) {
 	case 0: {
 		static const char *const v[] = {
-			"0", "-1", "abc", "", "\n", "4294967296", "99999999999999999999",
+			"0", "-1", "abc", "\n", "4294967296", "99999999999999999999",
 			"2147483647", " 1", "1 ", "0x10",
 		};
 		bool valid = chance(r, 60);
@@ -1934,7 +2019,7 @@ static void op_sysfs(struct rng *r)
 		if (!strcmp(val, "2147483647") || !strcmp(val, "0x10"))
 			valid = false;	/* above INT_MAX / HZ; base 10 only */
 		got = sysfs_write(path, val, strlen(val));
-		tr("msg_timeout %s <- '%s' -> %s", d->name, val, errname(got));
+		tr("msg_timeout %s <- '%s' -> %s", dn(d->name), val, errname(got));
 		if (valid)
 			allowed("msg_timeout", got, OK_, 0);
 		else
@@ -1943,7 +2028,7 @@ static void op_sysfs(struct rng *r)
 	}
 	case 1: {
 		static const char *const v[] = { "0", "4095", "1048575", "1073741825", "-1",
-						 "x", "", "99999999999999999999" };
+						 "x", "\n", "99999999999999999999" };
 		bool valid = chance(r, 60);
 
 		if (valid)
@@ -1952,7 +2037,7 @@ static void op_sysfs(struct rng *r)
 		else
 			snprintf(val, sizeof(val), "%s", v[rnd(r, sizeof(v) / sizeof(v[0]))]);
 		got = sysfs_write(path, val, strlen(val));
-		tr("bounce_size %s <- '%s' -> %s", d->name, val, errname(got));
+		tr("bounce_size %s <- '%s' -> %s", dn(d->name), val, errname(got));
 		if (valid)
 			allowed("bounce_size", got, OK_, EPERM, 0);
 		else
@@ -1960,7 +2045,7 @@ static void op_sysfs(struct rng *r)
 		return;
 	}
 	case 2: {
-		static const char *const v[] = { "1", "2", "3", "0", "ff", "", "zz", "1,2",
+		static const char *const v[] = { "1", "2", "3", "0", "ff", "\n", "zz", "1,2",
 						 "ffffffff,ffffffff,ffffffff", "-1" };
 
 		snprintf(val, sizeof(val), "%s", v[rnd(r, sizeof(v) / sizeof(v[0]))]);
@@ -2009,7 +2094,7 @@ static void op_bind(struct rng *r)
 	}
 	if (!d)
 		return;
-	tr("bind/unbind %s (async)", d->name);
+	tr("bind/unbind %s (async)", dn(d->name));
 	async_start(A_BIND, d->name, r);
 }
 
@@ -2019,7 +2104,7 @@ static void op_vhost(struct rng *r)
 
 	if (!d || !have_vhost)
 		return;
-	tr("vhost %s (async)", d->name);
+	tr("vhost %s (async)", dn(d->name));
 	async_start(A_VHOST, d->name, r);
 }
 
@@ -2034,14 +2119,14 @@ static void op_daemon(struct rng *r)
 	case 0: {
 		double p = pauses[rnd(r, 5)];
 
-		tr("pause the daemon for %s: %.2f s", d->name, p);
+		tr("pause the daemon for %s: %.2f s", dn(d->name), p);
 		pthread_mutex_lock(&mu);
 		d->pause_until = now() + p;
 		pthread_mutex_unlock(&mu);
 		break;
 	}
 	case 1:
-		tr("daemon: new kick eventfds for %s", d->name);
+		tr("daemon: new kick eventfds for %s", dn(d->name));
 		pthread_mutex_lock(&mu);
 		gen++;
 		if (d->b.fd >= 0)
@@ -2064,7 +2149,7 @@ static void op_daemon(struct rng *r)
 		snprintf(a->path, sizeof(a->path), "%s", path);
 		d->io_stop = false;
 		d->io_done = false;
-		tr("I/O on %s (%s)", path, d->name);
+		tr("I/O on %s (%s)", path, dn(d->name));
 		if (pthread_create(&d->io, NULL, io_main, a))
 			free(a);
 		else
@@ -2096,7 +2181,7 @@ static void op_dev_ioctl(struct rng *r)
 			return;
 	rfill(r, buf, sizeof(buf));
 	got = xioctl(d->b.fd, cmd, buf);
-	tr("dev ioctl %s 0x%lx -> %s", d->name, cmd, errname(got));
+	tr("dev ioctl %s 0x%lx -> %s", dn(d->name), cmd, errname(got));
 	allowed("device fd, unknown ioctl", got, ENOTTY, EPERM, 0);
 }
 
@@ -2299,11 +2384,12 @@ int main(int argc, char **argv)
 	memset(vhost_mem, 0, 4 << 20);
 	if (sysfs_write("/sys/bus/vdpa/drivers_autoprobe", "1", 1))
 		die("drivers_autoprobe");
+	fds0 = count_fds();
+	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (kmsg_fd >= 0)
 		lseek(kmsg_fd, 0, SEEK_END);
 	refs0 = read_long("/sys/module/vduse/refcnt");
-	fds0 = count_fds();
 	slab0 = meminfo("SUnreclaim");
 	avail0 = meminfo("MemAvailable");
 	printf("# start: vduse.ko refcnt %ld, %ld fds, SUnreclaim %ld kB, MemAvailable %ld kB\n",
@@ -2373,6 +2459,7 @@ int main(int argc, char **argv)
 	if (kmsg_fd >= 0)
 		close(kmsg_fd);
 	kmsg_fd = -1;
+	close(wake_fd);
 	fds = count_fds();
 	tap_line(fds == fds0, "no fd is left open", "%ld at the start, %ld at the end", fds0, fds);
 	refs = read_long("/sys/module/vduse/refcnt");
