@@ -734,6 +734,7 @@ struct async {
 	uint64_t rs;
 	char name[VDUSE_NAME_MAX];
 	long result;
+	int step;		/* async_vhost: the request it is in */
 };
 
 static struct async asyncs[MAXASYNC];
@@ -841,7 +842,7 @@ static void async_vhost(struct async *a, struct rng *r)
 		return;
 	}
 	steps = 3 + rnd(r, 10);
-	for (k = 0; k < steps; k++) {
+	for (k = 0; k < steps; k++, a->step++) {
 		struct vhost_vring_state vs = { .index = rnd(r, 3), .num = 64 };
 		struct vhost_vring_addr va = { .index = rnd(r, 2) };
 		struct vhost_msg_v2 msg = { .type = VHOST_IOTLB_MSG_V2 };
@@ -910,7 +911,8 @@ static void async_vhost(struct async *a, struct rng *r)
 			msg.iotlb.iova = chance(r, 80) ? rnd(r, 256) * PAGE : edge64(r);
 			msg.iotlb.size = chance(r, 80) ? (1 + rnd(r, 256)) * PAGE : edge64(r);
 			msg.iotlb.uaddr = (uintptr_t)vhost_mem + rnd(r, 512) * PAGE;
-			if (msg.iotlb.uaddr + msg.iotlb.size > (uintptr_t)vhost_mem + (4 << 20))
+			/* only vhost_mem: no other mapping of ours goes to the device */
+			if (msg.iotlb.size > (uintptr_t)vhost_mem + (4 << 20) - msg.iotlb.uaddr)
 				msg.iotlb.size = (uintptr_t)vhost_mem + (4 << 20) - msg.iotlb.uaddr;
 			msg.iotlb.perm = chance(r, 80) ? VHOST_ACCESS_RW : (uint8_t)rnd(r, 8);
 			msg.iotlb.type = chance(r, 60) ? VHOST_IOTLB_UPDATE :
@@ -923,6 +925,7 @@ static void async_vhost(struct async *a, struct rng *r)
 			break;
 		}
 	}
+	a->step = 100;	/* closing */
 	close(fd);
 	a->result = 0;
 }
@@ -1998,6 +2001,8 @@ static void op_sysfs(struct rng *r)
 		break;
 	default:
 		attr = (const char *[]){ "uevent", "dev", "power/control", "subsystem" }[rnd(r, 4)];
+		if (chance(r, 90))
+			return;	/* mostly noise in the kernel log */
 	}
 	snprintf(path, sizeof(path), "/sys/class/vduse/%s/%s", d->name, attr);
 	if (chance(r, 30)) {
@@ -2244,11 +2249,24 @@ static int teardown(void)
 	for (i = 0; i < MAXD; i++)
 		devs[i].pause_until = 0;
 	pthread_mutex_unlock(&mu);
-	async_reap(120);
+	async_reap(30);
+	for (i = 0; i < MAXASYNC; i++)
+		if (asyncs[i].used)
+			break;
+	if (i < MAXASYNC) {
+		/* what the threads wait for, and which files we hold */
+		if (system("for t in /proc/[0-9]*/task/*; do "
+			   "[ \"$(cat $t/comm)\" = vduse-fuzz ] && "
+			   "echo \"# thread ${t##*/}: $(tr '\\n' ' ' <$t/stack | cut -c1-700)\"; done; "
+			   "for f in /proc/[0-9]*/fd/*; do l=$(readlink $f); case $l in "
+			   "*vhost*|*vduse*) echo \"# fd $f -> $l\";; esac; done"))
+			printf("# (the stacks could not be shown)\n");
+		async_reap(90);
+	}
 	for (i = 0; i < MAXASYNC; i++)
 		if (asyncs[i].used) {
-			printf("# async op of op %ld (%s) did not end in 120 s\n",
-			       asyncs[i].op, asyncs[i].name);
+			printf("# async op of op %ld (%s, kind %d, step %d) did not end in 120 s\n",
+			       asyncs[i].op, asyncs[i].name, asyncs[i].kind, asyncs[i].step);
 			bad++;
 		}
 	for (i = 0; i < MAXD; i++)
