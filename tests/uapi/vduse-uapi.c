@@ -700,6 +700,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_COMPAT_NOTE	"6.12's in-tree module answers ENOTTY: docs/vduse.md \"" ROW_COMPAT "\""
 #define ROW_VQ_SIZE	"`VDUSE_VQ_SETUP` with `max_size` above 32768"
 #define ROW_MEMLOCK	"`VDUSE_IOTLB_REG_UMEM` beyond `RLIMIT_MEMLOCK` with `CAP_IPC_LOCK`"
+#define ROW_RESET_FAILED	"reset answered `FAILED` (or not at all)"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
 
 /* the API level the module under test offers for in-tree expectations */
@@ -1978,6 +1979,8 @@ static void test_vhost_dev(int api)
 {
 	const char *tag = api ? "API 1" : "API 0";
 	struct vhost_vring_state vs;
+	char lnk[64], path[128];
+	ssize_t n;
 	struct dev *d;
 	uint64_t feat = 0, bf;
 	uint8_t *mem;
@@ -1995,6 +1998,30 @@ static void test_vhost_dev(int api)
 	vfd = vhost_open(d);
 	if (!check(vfd >= 0, "open /dev/vhost-vdpa-N", NULL))
 		return;
+	/* the open resets the device: a daemon answering FAILED cannot refuse it */
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", vfd);
+	n = readlink(lnk, path, sizeof(path) - 1);
+	if (n > 0) {
+		long fd2;
+
+		path[n] = 0;
+		close(vfd);
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = true;
+		pthread_mutex_unlock(&d->lock);
+		fd2 = open(path, O_RDWR | O_CLOEXEC);
+		fd2 = fd2 < 0 ? -errno : fd2;
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = false;
+		pthread_mutex_unlock(&d->lock);
+		expect3("open of vhost-vdpa, its reset answered FAILED", fd2 < 0 ? fd2 : 0, 0, -EIO,
+			ROW_RESET_FAILED);
+		if (fd2 >= 0)
+			close((int)fd2);
+		vfd = vhost_open(d);
+		if (!check(vfd >= 0, "open /dev/vhost-vdpa-N again", NULL))
+			return;
+	}
 	expect("VHOST_SET_OWNER", xioctl(vfd, VHOST_SET_OWNER, NULL), 0);
 	r = xioctl(vfd, VHOST_GET_FEATURES, &feat);
 	check(!r && feat == (BLK_FEATURES | F(VIRTIO_F_RING_PACKED)),
