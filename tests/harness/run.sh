@@ -60,7 +60,11 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
   VDK_SETS="project" (module sets to run; default "in-tree project"),
   VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
-  default $VDK_CACHE/guest.lock).
+  default $VDK_CACHE/guest.lock),
+  VDK_SCENARIO_TIMEOUT (the in-guest limit of every scenario, seconds,
+  instead of their "# vdk-timeout:" lines; make fuzz sets it),
+  VDK_FUZZ_* (exported into the guest's scenarios: VDK_FUZZ_SEED,
+  VDK_FUZZ_OPS, VDK_FUZZ_TIME of tests/guest/70-fuzz.sh).
   -h, --help       this text
 EOF
 }
@@ -382,7 +386,7 @@ run_kernel() {
 				result SKIP "guest/$tag/$set/$name" "$reason"
 				cell[$tag/$set/$name]=SKIP
 			else
-				plan="$plan$set $s $(scen_field "$SCEN_DIR/$s" timeout)
+				plan="$plan$set $s ${VDK_SCENARIO_TIMEOUT:-$(scen_field "$SCEN_DIR/$s" timeout)}
 "
 			fi
 		done
@@ -416,6 +420,9 @@ VDK_KVER='$kver'
 VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 EOF
+	# Settings for the scenarios (tests/guest/70-fuzz.sh): /init sources
+	# this file, so what it exports reaches them.
+	for k in ${!VDK_FUZZ_@}; do printf 'export %s=%q\n' "$k" "${!k}"; done >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done

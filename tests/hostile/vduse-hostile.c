@@ -51,12 +51,13 @@
 #include <uapi/vdk/vduse.h>
 
 #include "../lib/vdk-tap.h"
+#define VDK_BLK_MAX_VQS 1
+#include "../lib/vdk-blk.h"
 
 #define CTL_PATH	"/dev/vduse/control"
 #define DISK_SIZE	(1 << 20)
 #define QUEUE_SIZE	64
 #define BOUNCE_SIZE	(4 << 20)
-#define MAX_REGIONS	32
 #define F(bit)		(1ULL << (bit))
 #define BLK_FEATURES	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_ACCESS_PLATFORM))
 
@@ -256,30 +257,16 @@ static int klog_count(const char *needle)
 /* The device: a ramdisk behind one split virtqueue                   */
 /* ------------------------------------------------------------------ */
 
-struct region {
-	uint64_t start, last;
-	uint8_t *p;
-};
-
 struct dev {
 	char name[64];
-	int fd;
+	struct vdk_blk b;	/* fd, queue 0, regions, ramdisk: tests/lib/vdk-blk.h */
 	pthread_t thr;
 	bool thr_up;
 	volatile bool stop;
-	pthread_mutex_t lock;	/* everything below */
+	pthread_mutex_t lock;	/* everything below and b */
 	bool hold_msgs;		/* the main thread reads the requests */
 	bool hold_kicks;	/* nobody serves the ring */
-	bool active;
-	int kickfd;
-	uint32_t num;
-	uint64_t desc, avail, used;
-	uint16_t last_avail, used_idx;
-	struct region reg[MAX_REGIONS];
-	int nreg;
-	uint8_t *disk;
-	uint8_t status;
-	int nstatus, n_served, n_err;
+	int n_err;
 	bool destroyed;
 };
 
@@ -288,252 +275,69 @@ static uint8_t disk_byte(uint64_t off)
 	return (uint8_t)(off * 7 + off / 512);
 }
 
-static void regions_drop(struct dev *d)
+/* what the daemon got wrong: ours and vdk-blk.h's counts */
+static int dev_errors(struct dev *d)
 {
-	int i;
-
-	for (i = 0; i < d->nreg; i++)
-		munmap(d->reg[i].p, d->reg[i].last - d->reg[i].start + 1);
-	d->nreg = 0;
+	return d->n_err + d->b.n_bad + d->b.n_xlate_err + d->b.n_irq_err + d->b.n_kick_err;
 }
 
-/* IOVA -> our address, through VDUSE_IOTLB_GET_FD + mmap. */
-static void *xlate(struct dev *d, uint64_t iova, uint64_t len)
+static void regions_drop(struct dev *d)
 {
-	struct vduse_iotlb_entry e = {};
-	struct region *r;
-	void *p;
-	long fd;
-	int i, prot;
-
-	if (!len)
-		len = 1;
-	for (i = 0; i < d->nreg; i++) {
-		r = &d->reg[i];
-		if (iova >= r->start && iova + len - 1 <= r->last)
-			return r->p + (iova - r->start);
-	}
-	e.start = iova;
-	e.last = iova + len - 1;
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	if (fd < 0 || e.start > iova || e.last < iova + len - 1 || d->nreg == MAX_REGIONS) {
-		if (fd >= 0)
-			close((int)fd);
-		d->n_err++;
-		return NULL;
-	}
-	prot = (e.perm & VDUSE_ACCESS_RO ? PROT_READ : 0) |
-	       (e.perm & VDUSE_ACCESS_WO ? PROT_WRITE : 0);
-	p = mmap(NULL, e.last - e.start + 1, prot, MAP_SHARED, (int)fd, e.offset);
-	close((int)fd);
-	if (p == MAP_FAILED) {
-		d->n_err++;
-		return NULL;
-	}
-	r = &d->reg[d->nreg++];
-	r->start = e.start;
-	r->last = e.last;
-	r->p = p;
-	return r->p + (iova - r->start);
+	vdk_blk_regions_drop(&d->b);
 }
 
 /* The request at @head: served (*written set) or -1; *sector if not NULL. */
 static int blk_request(struct dev *d, uint16_t head, uint32_t *written,
 		       uint64_t *sector)
 {
-	struct vring_desc *desc = xlate(d, d->desc, sizeof(*desc) * d->num);
-	struct {
-		uint8_t *p;
-		uint32_t len;
-		bool wr;
-	} seg[QUEUE_SIZE];
-	struct virtio_blk_outhdr hdr;
-	uint32_t n = 0, i = head, k, steps, total = 0, count = d->num;
-	uint8_t status = VIRTIO_BLK_S_OK;
-	bool indirect = false;
-	uint64_t off;
-
-	*written = 0;
-	if (!desc || head >= d->num)
-		return -1;
-	for (steps = 0; steps < count && n < QUEUE_SIZE; steps++) {
-		struct vring_desc *dd = &desc[i];
-
-		if ((dd->flags & VRING_DESC_F_INDIRECT) && !indirect) {
-			/* the chain goes on in a table of its own */
-			desc = xlate(d, dd->addr, dd->len);
-			count = dd->len / sizeof(*desc);
-			if (!desc || !count || dd->len % sizeof(*desc))
-				return -1;
-			indirect = true;
-			i = 0;
-			steps = 0;
-			dd = &desc[0];
-		}
-		seg[n].p = xlate(d, dd->addr, dd->len);
-		seg[n].len = dd->len;
-		seg[n].wr = dd->flags & VRING_DESC_F_WRITE;
-		if (!seg[n].p)
-			return -1;
-		n++;
-		if (!(dd->flags & VRING_DESC_F_NEXT))
-			break;
-		i = dd->next % count;
-	}
-	if (n < 2 || seg[0].wr || seg[0].len < sizeof(hdr) || !seg[n - 1].wr)
-		return -1;
-	memcpy(&hdr, seg[0].p, sizeof(hdr));
-	if (sector)
-		*sector = hdr.sector;
-	off = hdr.sector * 512;
-	switch (hdr.type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		for (k = 1; k < n; k++) {
-			uint32_t len = seg[k].len - (k == n - 1);
-
-			if (off + total + len > DISK_SIZE) {
-				status = VIRTIO_BLK_S_IOERR;
-				break;
-			}
-			if (hdr.type == VIRTIO_BLK_T_IN)
-				memcpy(seg[k].p, d->disk + off + total, len);
-			else
-				memcpy(d->disk + off + total, seg[k].p, len);
-			total += len;
-		}
-		break;
-	case VIRTIO_BLK_T_GET_ID:
-		if (n > 2)
-			strncpy((char *)seg[1].p, "vduse-hostile", seg[1].len);
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		break;
-	default:
-		status = VIRTIO_BLK_S_UNSUPP;
-	}
-	seg[n - 1].p[seg[n - 1].len - 1] = status;
-	*written = (hdr.type == VIRTIO_BLK_T_IN ? total : 0) + 1;
-	return 0;
+	return vdk_blk_request(&d->b, &d->b.vq[0], head, written, sector);
 }
 
 static struct vring_avail *ring_avail(struct dev *d)
 {
-	return xlate(d, d->avail, 4 + 2 * d->num);
-}
-
-static struct vring_used *ring_used(struct dev *d)
-{
-	return xlate(d, d->used, 4 + 8 * d->num);
+	return vdk_blk_xlate(&d->b, d->b.vq[0].avail, 4 + 2 * d->b.vq[0].num);
 }
 
 /* Put @head on the used ring; lock held. */
 static void complete_head(struct dev *d, uint16_t head, uint32_t written)
 {
-	struct vring_used *used = ring_used(d);
-
-	if (!used) {
+	if (!vdk_blk_complete(&d->b, &d->b.vq[0], head, written))
 		d->n_err++;
-		return;
-	}
-	used->ring[d->used_idx % d->num].id = head;
-	used->ring[d->used_idx % d->num].len = written;
-	d->used_idx++;
-	__atomic_store_n(&used->idx, d->used_idx, __ATOMIC_RELEASE);
 }
 
 static void inject(struct dev *d)
 {
 	unsigned int idx = 0;
 
-	if (xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx))
+	if (xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx))
 		d->n_err++;
 }
 
 /* Serve everything available, in order; lock held. */
 static void vq_serve(struct dev *d)
 {
-	struct vring_avail *avail = ring_avail(d);
-	bool any = false;
-
-	if (!avail)
-		return;
-	while (d->last_avail != __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE)) {
-		uint16_t head = avail->ring[d->last_avail % d->num];
-		uint32_t written;
-
-		if (blk_request(d, head % d->num, &written, NULL))
-			d->n_err++;
-		complete_head(d, head, written);
-		d->last_avail++;
-		d->n_served++;
-		any = true;
-	}
-	if (any)
-		inject(d);
+	vdk_blk_vq_serve(&d->b, 0);
 }
 
-/* DRIVER_OK: learn the ring, give it an eventfd, serve what is there. */
+/* DRIVER_OK: learn the ring, give it an eventfd. */
 static void vq_start(struct dev *d)
 {
-	struct vduse_vq_info info = { .index = 0 };
-	struct vduse_vq_eventfd e = { .index = 0 };
-
-	if (d->kickfd >= 0)
-		close(d->kickfd);
-	d->kickfd = -1;
-	d->active = false;
-	if (xioctl(d->fd, VDUSE_VQ_GET_INFO, &info) || !info.ready)
-		return;
-	d->num = info.num;
-	d->desc = info.desc_addr;
-	d->avail = info.driver_addr;
-	d->used = info.device_addr;
-	d->last_avail = info.split.avail_index;
-	d->used_idx = info.split.avail_index;
-	d->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	e.fd = d->kickfd;
-	if (d->kickfd < 0 || xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &e))
-		d->n_err++;
-	d->active = true;
+	vdk_blk_vq_start_all(&d->b);
 }
 
 static void vq_stop(struct dev *d)
 {
-	if (d->kickfd >= 0)
-		close(d->kickfd);
-	d->kickfd = -1;
-	d->active = false;
+	if (d->b.vq[0].kickfd >= 0)
+		close(d->b.vq[0].kickfd);
+	d->b.vq[0].kickfd = -1;
+	d->b.vq[0].active = false;
 }
 
 /* The answer of an honest daemon; lock held. */
 static void handle_req(struct dev *d, const struct vduse_dev_request *req,
 		       struct vduse_dev_response *resp)
 {
-	memset(resp, 0, sizeof(*resp));
-	resp->request_id = req->request_id;
-	resp->result = VDUSE_REQ_RESULT_OK;
-	switch (req->type) {
-	case VDUSE_SET_STATUS:
-		d->status = req->s.status;
-		d->nstatus++;
-		if (req->s.status & VIRTIO_CONFIG_S_DRIVER_OK) {
-			vq_start(d);
-		} else if (!req->s.status) {
-			vq_stop(d);
-			regions_drop(d);
-		}
-		break;
-	case VDUSE_GET_VQ_STATE:
-		resp->vq_state.index = req->vq_state.index;
-		resp->vq_state.split.avail_index = d->last_avail;
-		break;
-	case VDUSE_UPDATE_IOTLB:
-		regions_drop(d);
-		break;
-	default:
-		resp->result = VDUSE_REQ_RESULT_FAILED;
-	}
+	vdk_blk_answer(&d->b, req, resp);
 }
 
 static void *daemon_thread(void *arg)
@@ -544,9 +348,9 @@ static void *daemon_thread(void *arg)
 		struct pollfd pfd[2];
 
 		pthread_mutex_lock(&d->lock);
-		pfd[0].fd = d->hold_msgs ? -1 : d->fd;
+		pfd[0].fd = d->hold_msgs ? -1 : d->b.fd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = d->active && !d->hold_kicks ? d->kickfd : -1;
+		pfd[1].fd = d->b.vq[0].active && !d->hold_kicks ? d->b.vq[0].kickfd : -1;
 		pfd[1].events = POLLIN;
 		pthread_mutex_unlock(&d->lock);
 		if (poll(pfd, 2, 50) <= 0)
@@ -556,17 +360,17 @@ static void *daemon_thread(void *arg)
 			struct vduse_dev_request req;
 			struct vduse_dev_response resp;
 
-			if (read(d->fd, &req, sizeof(req)) == sizeof(req)) {
+			if (read(d->b.fd, &req, sizeof(req)) == sizeof(req)) {
 				handle_req(d, &req, &resp);
-				if (write(d->fd, &resp, sizeof(resp)) != sizeof(resp))
+				if (write(d->b.fd, &resp, sizeof(resp)) != sizeof(resp))
 					d->n_err++;
 			}
 		}
-		if (!d->hold_kicks && d->active && (pfd[1].revents & POLLIN) &&
-		    pfd[1].fd == d->kickfd) {
+		if (!d->hold_kicks && d->b.vq[0].active && (pfd[1].revents & POLLIN) &&
+		    pfd[1].fd == d->b.vq[0].kickfd) {
 			uint64_t v;
 
-			if (read(d->kickfd, &v, sizeof(v)) == sizeof(v))
+			if (read(d->b.vq[0].kickfd, &v, sizeof(v)) == sizeof(v))
 				vq_serve(d);
 		}
 		pthread_mutex_unlock(&d->lock);
@@ -603,11 +407,11 @@ static void hold(struct dev *d, bool msgs, bool kicks)
 /* The next request, read by hand (hold_msgs set): true if one came. */
 static bool read_req(struct dev *d, struct vduse_dev_request *req, int ms)
 {
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN };
 
 	if (poll(&pfd, 1, ms) != 1 || !(pfd.revents & POLLIN))
 		return false;
-	return read(d->fd, req, sizeof(*req)) == sizeof(*req);
+	return read(d->b.fd, req, sizeof(*req)) == sizeof(*req);
 }
 
 static long answer(struct dev *d, const struct vduse_dev_request *req, uint32_t id)
@@ -619,7 +423,7 @@ static long answer(struct dev *d, const struct vduse_dev_request *req, uint32_t 
 	handle_req(d, req, &resp);
 	pthread_mutex_unlock(&d->lock);
 	resp.request_id = id;
-	r = wr(d->fd, &resp, sizeof(resp));
+	r = wr(d->b.fd, &resp, sizeof(resp));
 	return r == sizeof(resp) ? 0 : r < 0 ? r : -EIO;
 }
 
@@ -707,17 +511,17 @@ static struct dev *dev_create(const char *name, uint32_t vq_size, long *setup)
 	close(ctl);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	pthread_mutex_init(&d->lock, NULL);
-	d->kickfd = -1;
-	d->disk = malloc(DISK_SIZE);
-	if (!d->disk)
+	vdk_blk_init(&d->b, malloc(DISK_SIZE), DISK_SIZE, "vduse-hostile");
+	d->b.vq_num = 1;
+	if (!d->b.disk)
 		die("malloc");
 	for (i = 0; i < DISK_SIZE; i++)
-		d->disk[i] = disk_byte(i);
+		d->b.disk[i] = disk_byte(i);
 	r = dev_open(name);
 	if (r < 0)
 		die("open /dev/vduse/%s", name);
-	d->fd = (int)r;
-	r = xioctl(d->fd, VDUSE_VQ_SETUP, &vc);
+	d->b.fd = (int)r;
+	r = xioctl(d->b.fd, VDUSE_VQ_SETUP, &vc);
 	if (setup)
 		*setup = r;
 	else if (r)
@@ -756,7 +560,7 @@ static void dev_free(struct dev *d)
 	if (!d)
 		return;
 	if (vdpa_attached(d->name)) {
-		if (d->fd >= 0 && !d->thr_up)
+		if (d->b.fd >= 0 && !d->thr_up)
 			daemon_start(d);
 		if (d->thr_up)
 			hold(d, false, false);
@@ -765,14 +569,14 @@ static void dev_free(struct dev *d)
 	daemon_stop(d);
 	vq_stop(d);
 	regions_drop(d);
-	if (d->fd >= 0)
-		close(d->fd);
+	if (d->b.fd >= 0)
+		close(d->b.fd);
 	r = d->destroyed ? 0 : destroy_dev(d);
 	for (t = now() + 5; r == -EBUSY && now() < t; msleep(100))
 		r = destroy_dev(d);
 	if (r)
 		tap_line(false, "DESTROY_DEV at the end of the case", "%s: %s", d->name, errname(r));
-	free(d->disk);
+	free(d->b.disk);
 	free(d);
 	if (cur == d)
 		cur = NULL;
@@ -864,13 +668,13 @@ static int blk_read(const char *path, off_t off, size_t len, double secs)
 
 static bool broken_state(struct dev *d, const char *what)
 {
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN };
 	uint64_t feat;
 	char name[128];
 	int r;
 
 	snprintf(name, sizeof(name), "%s: GET_FEATURES on the broken device", what);
-	if (!expect(name, xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat), -EPERM))
+	if (!expect(name, xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat), -EPERM))
 		return false;
 	r = poll(&pfd, 1, 0);
 	snprintf(name, sizeof(name), "%s: poll() says POLLERR, no request to read", what);
@@ -896,7 +700,7 @@ static void case_replies(void)
 	pid_t pid;
 	int st;
 
-	expect("a response with nothing ever sent", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
+	expect("a response with nothing ever sent", wr(d->b.fd, &resp, sizeof(resp)), -ENOENT);
 	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
 		return;
 	/* the binding's status requests, answered by hand */
@@ -910,12 +714,12 @@ static void case_replies(void)
 	expect("the same response again", answer(d, &req, req.request_id), -ENOENT);
 	/* the next request is queued but unread: answering it is too early */
 	{
-		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN };
 
 		tap_line(poll(&pfd, 1, 10000) == 1, "the next request is pending", NULL);
 		resp.request_id = req.request_id + 1;
 		expect("a response to a request not read yet (its id guessed)",
-		       wr(d->fd, &resp, sizeof(resp)), -ENOENT);
+		       wr(d->b.fd, &resp, sizeof(resp)), -ENOENT);
 	}
 	if (tap_line(read_req(d, &next, 10000), "the next request is read", NULL)) {
 		tap_line(next.request_id == req.request_id + 1, "request ids are consecutive",
@@ -929,12 +733,12 @@ static void case_replies(void)
 	tap_line(st == 0, "the bind completes", "status %d", st);
 	tap_line(blk_path(d, blk, sizeof(blk), 20), "a /dev/vdX appears", NULL);
 	resp.request_id = next.request_id + 1000;
-	expect("a response with nothing pending", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
-	expect("the device is not broken: GET_FEATURES", xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat), 0);
+	expect("a response with nothing pending", wr(d->b.fd, &resp, sizeof(resp)), -ENOENT);
+	expect("the device is not broken: GET_FEATURES", xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat), 0);
 	expect("I/O works", blk_read(blk, 8192, 8192, 20), IO_OK);
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
 	pthread_mutex_lock(&d->lock);
-	tap_line(!d->n_err, "the daemon saw no error", "%d errors", d->n_err);
+	tap_line(!dev_errors(d), "the daemon saw no error", "%d errors", dev_errors(d));
 	pthread_mutex_unlock(&d->lock);
 out:
 	dev_free(d);
@@ -973,8 +777,8 @@ static void case_stall_bind(void)
 	t = now() - t;
 	tap_line(t < 5, "... at once (no second timeout)", "%.1f s", t);
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	expect("DESTROY_DEV", destroy_dev(d), 0);
 out:
 	dev_free(d);
@@ -1012,7 +816,7 @@ static void case_late(void)
 	expect("the late answer", answer(d, &req, req.request_id), -ENOENT);
 	expect("the late answer, twice", answer(d, &req, req.request_id), -ENOENT);
 	broken_state(d, "late");
-	expect("read() on the broken device", read(d->fd, &req, sizeof(req)) < 0 ? -errno : 0,
+	expect("read() on the broken device", read(d->b.fd, &req, sizeof(req)) < 0 ? -errno : 0,
 	       -EAGAIN);
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
 	if (intree) {
@@ -1062,8 +866,8 @@ static void case_unbind_timeout(void)
 	daemon_stop(d);
 	vq_stop(d);
 	regions_drop(d);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	expect("DESTROY_DEV", destroy_dev(d), 0);
 out:
 	dev_free(d);
@@ -1109,8 +913,8 @@ static void case_stuck_del(void)
 	broken_state(d, "stuck");
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
 	daemon_stop(d);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	expect("DESTROY_DEV", destroy_dev(d), 0);
 out:
 	dev_free(d);
@@ -1150,14 +954,14 @@ static void case_dead_ooo(void)
 	avail = ring_avail(d);
 	pthread_mutex_unlock(&d->lock);
 	for (t = now() + 20; avail && now() < t; msleep(20))
-		if ((uint16_t)(__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) - d->last_avail) >= 8)
+		if ((uint16_t)(__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) - d->b.vq[0].last_avail) >= 8)
 			break;
-	if (!tap_line(avail && (uint16_t)(avail->idx - d->last_avail) == 8,
-		   "eight requests on the ring", "%d", avail ? (uint16_t)(avail->idx - d->last_avail) : -1))
+	if (!tap_line(avail && (uint16_t)(avail->idx - d->b.vq[0].last_avail) == 8,
+		   "eight requests on the ring", "%d", avail ? (uint16_t)(avail->idx - d->b.vq[0].last_avail) : -1))
 		goto out;
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < 8; i++)
-		heads[i] = avail->ring[(uint16_t)(d->last_avail + i) % d->num];
+		heads[i] = avail->ring[(uint16_t)(d->b.vq[0].last_avail + i) % d->b.vq[0].num];
 	/* complete four, not in ring order */
 	ok = 0;
 	for (i = 0; i < 4; i++) {
@@ -1195,8 +999,8 @@ static void case_dead_ooo(void)
 	daemon_stop(d);
 	vq_stop(d);
 	regions_drop(d);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	t = now();
 	for (k = 0; k < 8; k++) {
 		char name[96];
@@ -1365,7 +1169,7 @@ static void case_seg_max(void)
 		expect("a 512 KiB read through a queue of 16", wait_child(pid, 20), IO_OK);
 	}
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	tap_line(!d->n_err, "the daemon saw no error", "%d", d->n_err);
+	tap_line(!dev_errors(d), "the daemon saw no error", "%d", dev_errors(d));
 out:
 	dev_free(d);
 }
@@ -1401,14 +1205,14 @@ static void case_iotlb(void)
 	if (!dev_up(d, blk, sizeof(blk)))
 		goto out;
 	e = (struct vduse_iotlb_entry){ .start = 0, .last = ~0ULL };
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD of [0, ~0]: the lowest entry, the bounce region", "%s [0x%llx, 0x%llx]",
 	      errname(fd), (unsigned long long)e.start, (unsigned long long)e.last);
 	if (fd >= 0)
 		close((int)fd);
 	e = (struct vduse_iotlb_entry){ .start = BOUNCE_SIZE - 4096, .last = BOUNCE_SIZE + 4095 };
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD across the bounce region's end: the whole bounce region",
 	      "%s [0x%llx, 0x%llx]", errname(fd), (unsigned long long)e.start,
@@ -1416,7 +1220,7 @@ static void case_iotlb(void)
 	if (fd >= 0)
 		close((int)fd);
 	e = (struct vduse_iotlb_entry){ .start = 12345, .last = 12345 };
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 	tap_line(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1,
 	      "GET_FD of one byte inside: the whole bounce region", "%s", errname(fd));
 	if (fd >= 0)
@@ -1424,7 +1228,7 @@ static void case_iotlb(void)
 	/* walk the table upwards */
 	for (next = 0; n < 64; n++) {
 		e = (struct vduse_iotlb_entry){ .start = next, .last = ~0ULL };
-		fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+		fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 		if (fd < 0)
 			break;
 		close((int)fd);
@@ -1442,15 +1246,15 @@ static void case_iotlb(void)
 	tap_line(n >= 2 && sorted && fd == -EINVAL, "the table: the bounce region and the rings, disjoint, then EINVAL",
 	      "%d entries, last answer %s", n, errname(fd));
 	e = (struct vduse_iotlb_entry){ .start = hi.last + 1, .last = hi.last + 4096 };
-	expect("GET_FD of the page past the last entry", xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("GET_FD of the page past the last entry", xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 	e = (struct vduse_iotlb_entry){ .start = ~0ULL - 4095, .last = ~0ULL };
-	expect("GET_FD at the top of the IOVA space", xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("GET_FD at the top of the IOVA space", xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 	e = (struct vduse_iotlb_entry){ .start = 8192, .last = 4096 };
-	expect("GET_FD with start > last", xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("GET_FD with start > last", xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 
 	/* one page more than the highest entry: the tail is nobody's memory */
 	e = hi;
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 	if (tap_line(fd >= 0 && e.start == hi.start, "GET_FD of the highest entry", "%s", errname(fd))) {
 		/* the in-tree module does not round the rings' entry to pages */
 		size_t len = e.last - e.start + 1, end = (len + 4095) & ~4095UL;
@@ -1495,37 +1299,37 @@ static void case_kickfd(void)
 	if (!dev_up(d, blk, sizeof(blk)))
 		goto out;
 	pthread_mutex_lock(&d->lock);
-	closed = d->kickfd;
-	close(d->kickfd);
-	d->kickfd = -1;
-	d->active = false;
+	closed = d->b.vq[0].kickfd;
+	close(d->b.vq[0].kickfd);
+	d->b.vq[0].kickfd = -1;
+	d->b.vq[0].active = false;
 	pthread_mutex_unlock(&d->lock);
 	io = blk_read_bg(blk, 4096, 4096);
 	msleep(500);
 	tap_line(running(io), "with the kick eventfd closed the read waits", NULL);
 	ef.fd = closed;
-	expect("VQ_SETUP_KICKFD with the closed fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
+	expect("VQ_SETUP_KICKFD with the closed fd", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
 	if (pipe2(pfd, O_CLOEXEC))
 		die("pipe");
 	ef.fd = pfd[0];
-	expect("VQ_SETUP_KICKFD with a pipe", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	expect("VQ_SETUP_KICKFD with a pipe", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	close(pfd[0]);
 	close(pfd[1]);
-	ef.fd = d->fd;
-	expect("VQ_SETUP_KICKFD with the device's own fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef),
+	ef.fd = d->b.fd;
+	expect("VQ_SETUP_KICKFD with the device's own fd", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef),
 	       -EINVAL);
 	ef.index = 1;
 	ef.fd = VDUSE_EVENTFD_DEASSIGN;
-	expect("VQ_SETUP_KICKFD of queue 1 (there is one)", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef),
+	expect("VQ_SETUP_KICKFD of queue 1 (there is one)", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef),
 	       -EINVAL);
 	tap_line(running(io), "the read still waits", NULL);
 	/* a new eventfd; the kick already sent is gone, so look at the ring */
 	pthread_mutex_lock(&d->lock);
-	d->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->b.vq[0].kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ef.index = 0;
-	ef.fd = d->kickfd;
-	st = (int)xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef);
-	d->active = true;
+	ef.fd = d->b.vq[0].kickfd;
+	st = (int)xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef);
+	d->b.vq[0].active = true;
 	vq_serve(d);
 	pthread_mutex_unlock(&d->lock);
 	expect("VQ_SETUP_KICKFD with a new eventfd", st, 0);
@@ -1550,7 +1354,7 @@ static void case_irq_flood(void)
 		goto out;
 	t = now();
 	for (i = 0; i < 20000; i++) {
-		r = xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx);
+		r = xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx);
 		bad += r != 0;
 	}
 	t = now() - t;
@@ -1558,17 +1362,17 @@ static void case_irq_flood(void)
 	      bad, errname(r), t);
 	t = now();
 	for (i = bad = 0; i < 5000; i++) {
-		r = xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
+		r = xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
 		bad += r != 0;
 	}
 	t = now() - t;
 	tap_line(!bad, "5000 INJECT_CONFIG_IRQ: all succeed", "%d failed, last %s, %.1f s", bad,
 	      errname(r), t);
 	idx = 1;
-	expect("VQ_INJECT_IRQ of queue 1 (there is one)", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx),
+	expect("VQ_INJECT_IRQ of queue 1 (there is one)", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx),
 	       -EINVAL);
 	idx = ~0U;
-	expect("VQ_INJECT_IRQ of queue ~0", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
+	expect("VQ_INJECT_IRQ of queue ~0", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
 	expect("I/O works after the flood", blk_read(blk, 0, 131072, 20), IO_OK);
 	/* a flood racing real completions */
 	{
@@ -1576,12 +1380,12 @@ static void case_irq_flood(void)
 
 		idx = 0;
 		for (i = bad = 0; i < 5000; i++)
-			bad += xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx) != 0;
+			bad += xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx) != 0;
 		expect("a read during a flood", wait_child(io, 20), IO_OK);
 		tap_line(!bad, "... and the flood's injections succeed", "%d failed", bad);
 	}
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	tap_line(!d->n_err, "the daemon saw no error", "%d", d->n_err);
+	tap_line(!dev_errors(d), "the daemon saw no error", "%d", dev_errors(d));
 out:
 	dev_free(d);
 }
@@ -1602,14 +1406,14 @@ static void case_destroy_bound(void)
 	daemon_stop(d);
 	vq_stop(d);
 	regions_drop(d);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	expect("DESTROY_DEV while bound, daemon gone", destroy_dev(d), -EBUSY);
 	r = dev_open(d->name);
 	tap_line(r >= 0, "the daemon reopens its device", "%s", errname(r));
 	if (r < 0)
 		goto out;
-	d->fd = (int)r;
+	d->b.fd = (int)r;
 	r = dev_open(d->name);
 	expect("a second open", r, -EBUSY);
 	if (r >= 0)

@@ -53,14 +53,14 @@
 #include <uapi/vdk/vduse.h>
 
 #include "../lib/vdk-tap.h"
+#include "../lib/vdk-blk.h"
 
 #define CTL_PATH	"/dev/vduse/control"
 #define DISK_SECTORS	2048
 #define DISK_SIZE	(DISK_SECTORS * 512)
 #define QUEUE_SIZE	64
 #define BOUNCE_SIZE	(4 << 20)
-#define MAX_VQS		4
-#define MAX_REGIONS	32
+#define MAX_VQS		VDK_BLK_MAX_VQS
 #define F(bit)		(1ULL << (bit))
 #define BLK_FEATURES	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_ACCESS_PLATFORM))
 
@@ -275,41 +275,19 @@ static long sysfs_read_long(const char *path)
 /* The device: a ramdisk behind a split virtqueue                     */
 /* ------------------------------------------------------------------ */
 
-struct region {
-	uint64_t start, last;
-	uint8_t *p;
-};
-
-struct vq {
-	bool active;
-	int kickfd;
-	uint32_t num;
-	uint64_t desc, avail, used;
-	uint16_t last_avail, used_idx;
-};
-
 struct dev {
 	char name[64];
-	int fd;
-	int api;
-	uint32_t vq_num;
+	struct vdk_blk b;	/* fd, api, queues, regions, umem, ramdisk: tests/lib/vdk-blk.h */
 	pthread_t thr;
 	bool thr_up;
 	volatile bool stop;
 	bool hold_msgs;		/* the main thread reads the requests */
 	bool hold_kicks;	/* nobody serves the rings */
-	pthread_mutex_t lock;	/* everything below */
-	struct vq vq[MAX_VQS];
-	struct region reg[MAX_REGIONS];
-	int nreg;
-	uint8_t *umem;
-	uint64_t umem_size;
-	uint8_t *disk;
+	pthread_mutex_t lock;	/* everything below and b */
 	/* what the daemon saw */
 	uint8_t status[64];
 	int nstatus;
-	int n_update, n_asid, n_state, n_served, n_irq_err, n_resp_err;
-	int n_xlate_err;
+	int n_update, n_asid, n_state, n_resp_err;
 	uint64_t upd_start, upd_last;
 	uint32_t upd_asid, asid_group, asid_asid, state_index;
 	uint16_t state_reply;
@@ -318,193 +296,25 @@ struct dev {
 
 static void regions_drop(struct dev *d)
 {
-	int i;
-
-	for (i = 0; i < d->nreg; i++)
-		munmap(d->reg[i].p, d->reg[i].last - d->reg[i].start + 1);
-	d->nreg = 0;
-}
-
-/* IOVA -> our address, through VDUSE_IOTLB_GET_FD + mmap (or the umem). */
-static void *xlate(struct dev *d, uint64_t iova, uint64_t len)
-{
-	struct vduse_iotlb_entry e = {};
-	struct region *r;
-	void *p;
-	long fd;
-	int i, prot;
-
-	if (!len)
-		len = 1;
-	if (d->umem && iova + len <= d->umem_size)
-		return d->umem + iova;
-	for (i = 0; i < d->nreg; i++) {
-		r = &d->reg[i];
-		if (iova >= r->start && iova + len - 1 <= r->last)
-			return r->p + (iova - r->start);
-	}
-	e.start = iova;
-	e.last = iova + len - 1;
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
-	if (fd < 0 || e.start > iova || e.last < iova + len - 1 ||
-	    d->nreg == MAX_REGIONS) {
-		if (fd >= 0)
-			close((int)fd);
-		d->n_xlate_err++;
-		return NULL;
-	}
-	prot = (e.perm & VDUSE_ACCESS_RO ? PROT_READ : 0) |
-	       (e.perm & VDUSE_ACCESS_WO ? PROT_WRITE : 0);
-	p = mmap(NULL, e.last - e.start + 1, prot, MAP_SHARED, (int)fd, e.offset);
-	close((int)fd);
-	if (p == MAP_FAILED) {
-		d->n_xlate_err++;
-		return NULL;
-	}
-	r = &d->reg[d->nreg++];
-	r->start = e.start;
-	r->last = e.last;
-	r->p = p;
-	return r->p + (iova - r->start);
-}
-
-/* One virtio-blk request: @head's chain, result in @written. */
-static void blk_request(struct dev *d, struct vq *q, struct vring_desc *desc,
-			uint16_t head, uint32_t *written)
-{
-	struct {
-		uint8_t *p;
-		uint32_t len;
-		bool wr;
-	} seg[QUEUE_SIZE];
-	struct virtio_blk_outhdr hdr;
-	uint32_t n = 0, i = head, k, steps, total = 0;
-	uint64_t off;
-	uint8_t status = VIRTIO_BLK_S_OK, *st;
-
-	*written = 0;
-	for (steps = 0; steps < q->num && n < QUEUE_SIZE; steps++) {
-		struct vring_desc *dd = &desc[i];
-
-		seg[n].p = xlate(d, dd->addr, dd->len);
-		seg[n].len = dd->len;
-		seg[n].wr = dd->flags & VRING_DESC_F_WRITE;
-		if (!seg[n].p)
-			return;
-		n++;
-		if (!(dd->flags & VRING_DESC_F_NEXT))
-			break;
-		i = dd->next % q->num;
-	}
-	if (n < 2 || seg[0].wr || seg[0].len < sizeof(hdr) || !seg[n - 1].wr)
-		return;
-	memcpy(&hdr, seg[0].p, sizeof(hdr));
-	st = seg[n - 1].p + seg[n - 1].len - 1;
-	off = hdr.sector * 512;
-	switch (hdr.type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		for (k = 1; k < n; k++) {
-			uint32_t len = seg[k].len - (k == n - 1);
-
-			if (off + total + len > DISK_SIZE) {
-				status = VIRTIO_BLK_S_IOERR;
-				break;
-			}
-			if (hdr.type == VIRTIO_BLK_T_IN)
-				memcpy(seg[k].p, d->disk + off + total, len);
-			else
-				memcpy(d->disk + off + total, seg[k].p, len);
-			total += len;
-		}
-		break;
-	case VIRTIO_BLK_T_GET_ID:
-		if (n > 2)
-			strncpy((char *)seg[1].p, "vduse-uapi", seg[1].len);
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		break;
-	default:
-		status = VIRTIO_BLK_S_UNSUPP;
-	}
-	*st = status;
-	*written = (hdr.type == VIRTIO_BLK_T_IN ? total : 0) + 1;
+	vdk_blk_regions_drop(&d->b);
 }
 
 static void vq_serve(struct dev *d, unsigned int idx)
 {
-	struct vq *q = &d->vq[idx];
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	bool any = false;
-	long r;
-
-	desc = xlate(d, q->desc, sizeof(*desc) * q->num);
-	avail = xlate(d, q->avail, 4 + 2 * q->num);
-	used = xlate(d, q->used, 4 + 8 * q->num);
-	if (!desc || !avail || !used)
-		return;
-	while (q->last_avail != __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE)) {
-		uint16_t head = avail->ring[q->last_avail % q->num];
-		uint32_t written;
-
-		blk_request(d, q, desc, head % q->num, &written);
-		used->ring[q->used_idx % q->num].id = head;
-		used->ring[q->used_idx % q->num].len = written;
-		q->used_idx++;
-		__atomic_store_n(&used->idx, q->used_idx, __ATOMIC_RELEASE);
-		q->last_avail++;
-		d->n_served++;
-		any = true;
-	}
-	if (any) {
-		r = xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx);
-		if (r)
-			d->n_irq_err++;
-	}
+	vdk_blk_vq_serve(&d->b, idx);
 }
 
 static void vq_stop_all(struct dev *d)
 {
-	unsigned int i;
-
-	for (i = 0; i < d->vq_num; i++) {
-		if (d->vq[i].kickfd >= 0)
-			close(d->vq[i].kickfd);
-		memset(&d->vq[i], 0, sizeof(d->vq[i]));
-		d->vq[i].kickfd = -1;
-	}
+	vdk_blk_vq_stop_all(&d->b);
 }
 
 /* DRIVER_OK: learn the rings and give each ready queue an eventfd. */
 static void vq_start_all(struct dev *d)
 {
-	unsigned int i;
-
-	for (i = 0; i < d->vq_num; i++) {
-		struct vduse_vq_info info = { .index = i };
-		struct vduse_vq_eventfd e = { .index = i };
-		struct vq *q = &d->vq[i];
-
-		if (q->kickfd >= 0)
-			close(q->kickfd);
-		q->kickfd = -1;
-		q->active = false;
-		if (xioctl(d->fd, VDUSE_VQ_GET_INFO, &info) || !info.ready)
-			continue;
-		q->num = info.num;
-		q->desc = info.desc_addr;
-		q->avail = info.driver_addr;
-		q->used = info.device_addr;
-		q->last_avail = info.split.avail_index;
-		q->used_idx = info.split.avail_index;
-		q->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		e.fd = q->kickfd;
-		if (q->kickfd < 0 || xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &e))
-			d->n_resp_err++;
-		q->active = true;
-	}
+	vdk_blk_vq_start_all(&d->b);
+	d->n_resp_err += d->b.n_kick_err;
+	d->b.n_kick_err = 0;
 }
 
 /* The daemon's answer to @req; lock held. */
@@ -547,7 +357,7 @@ static void handle_req(struct dev *d, const struct vduse_dev_request *req,
 		break;
 	case VDUSE_UPDATE_IOTLB:
 		d->n_update++;
-		if (d->api >= 1) {
+		if (d->b.api >= 1) {
 			d->upd_start = req->iova_v2.start;
 			d->upd_last = req->iova_v2.last;
 			d->upd_asid = req->iova_v2.asid;
@@ -577,10 +387,10 @@ static void *daemon_thread(void *arg)
 		unsigned int i, n = 1;
 
 		pthread_mutex_lock(&d->lock);
-		pfd[0].fd = d->hold_msgs ? -1 : d->fd;
+		pfd[0].fd = d->hold_msgs ? -1 : d->b.fd;
 		pfd[0].events = POLLIN;
-		for (i = 0; i < d->vq_num; i++) {
-			pfd[n].fd = d->vq[i].active && !d->hold_kicks ? d->vq[i].kickfd : -1;
+		for (i = 0; i < d->b.vq_num; i++) {
+			pfd[n].fd = d->b.vq[i].active && !d->hold_kicks ? d->b.vq[i].kickfd : -1;
 			pfd[n++].events = POLLIN;
 		}
 		pthread_mutex_unlock(&d->lock);
@@ -591,20 +401,20 @@ static void *daemon_thread(void *arg)
 			struct vduse_dev_request req;
 			struct vduse_dev_response resp;
 
-			if (read(d->fd, &req, sizeof(req)) == sizeof(req)) {
+			if (read(d->b.fd, &req, sizeof(req)) == sizeof(req)) {
 				handle_req(d, &req, &resp);
-				if (write(d->fd, &resp, sizeof(resp)) != sizeof(resp))
+				if (write(d->b.fd, &resp, sizeof(resp)) != sizeof(resp))
 					d->n_resp_err++;
 			}
 		}
-		for (i = 0; i < d->vq_num; i++) {
+		for (i = 0; i < d->b.vq_num; i++) {
 			uint64_t v;
 
-			if (d->hold_kicks || !d->vq[i].active ||
+			if (d->hold_kicks || !d->b.vq[i].active ||
 			    !(pfd[1 + i].revents & POLLIN) ||
-			    pfd[1 + i].fd != d->vq[i].kickfd)
+			    pfd[1 + i].fd != d->b.vq[i].kickfd)
 				continue;
-			if (read(d->vq[i].kickfd, &v, sizeof(v)) == sizeof(v))
+			if (read(d->b.vq[i].kickfd, &v, sizeof(v)) == sizeof(v))
 				vq_serve(d, i);
 		}
 		pthread_mutex_unlock(&d->lock);
@@ -716,14 +526,14 @@ static struct dev *dev_new(int api, const char *name, uint32_t vq_num,
 		die("VDUSE_CREATE_DEV %s", name);
 	close(ctl);
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	d->api = api;
-	d->vq_num = vq_num;
+	vdk_blk_init(&d->b, malloc(DISK_SIZE), DISK_SIZE, "vduse-uapi");
+	d->b.api = api;
+	d->b.vq_num = vq_num;
 	pthread_mutex_init(&d->lock, NULL);
-	for (i = 0; i < MAX_VQS; i++)
-		d->vq[i].kickfd = -1;
-	d->disk = malloc(DISK_SIZE);
+	if (!d->b.disk)
+		die("malloc");
 	for (i = 0; i < DISK_SIZE; i++)
-		d->disk[i] = (uint8_t)(i * 7 + i / 512);
+		d->b.disk[i] = (uint8_t)(i * 7 + i / 512);
 	for (i = 0; i < MAX_DEVS; i++)
 		if (!devs[i]) {
 			devs[i] = d;
@@ -731,19 +541,19 @@ static struct dev *dev_new(int api, const char *name, uint32_t vq_num,
 		}
 	/* wait for udev-less devtmpfs to show the node */
 	for (i = 0; i < 100; i++) {
-		d->fd = (int)dev_open(name);
-		if (d->fd >= 0)
+		d->b.fd = (int)dev_open(name);
+		if (d->b.fd >= 0)
 			break;
 		usleep(20000);
 	}
-	if (d->fd < 0)
+	if (d->b.fd < 0)
 		die("open /dev/vduse/%s", name);
 	for (i = 0; i < (int)vq_num; i++) {
 		struct vduse_vq_config vc = { .index = i, .max_size = QUEUE_SIZE };
 
 		if (api >= 1 && ngroups > 1)
 			vc.group = i % ngroups;
-		if (ioctl(d->fd, VDUSE_VQ_SETUP, &vc))
+		if (ioctl(d->b.fd, VDUSE_VQ_SETUP, &vc))
 			die("VDUSE_VQ_SETUP %d", i);
 	}
 	snprintf(path, sizeof(path), "/sys/class/vduse/%s/bounce_size", name);
@@ -774,16 +584,16 @@ static void dev_teardown(struct dev *d)
 	daemon_stop(d);
 	vq_stop_all(d);
 	regions_drop(d);
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
+	if (d->b.fd >= 0)
+		close(d->b.fd);
+	d->b.fd = -1;
 	ctl = ctl_open(-1);
 	destroy(ctl, d->name);
 	close(ctl);
 	for (i = 0; i < MAX_DEVS; i++)
 		if (devs[i] == d)
 			devs[i] = NULL;
-	free(d->disk);
+	free(d->b.disk);
 	free(d);
 }
 
@@ -890,6 +700,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_COMPAT_NOTE	"6.12's in-tree module answers ENOTTY: docs/vduse.md \"" ROW_COMPAT "\""
 #define ROW_VQ_SIZE	"`VDUSE_VQ_SETUP` with `max_size` above 32768"
 #define ROW_MEMLOCK	"`VDUSE_IOTLB_REG_UMEM` beyond `RLIMIT_MEMLOCK` with `CAP_IPC_LOCK`"
+#define ROW_RESET_FAILED	"reset answered `FAILED` (or not at all)"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
 
 /* the API level the module under test offers for in-tree expectations */
@@ -1119,33 +930,33 @@ static void test_dev_ioctls(struct dev *d)
 	void *p;
 
 #define VC(stmt) (memset(&vc, 0, sizeof(vc)), vc.max_size = QUEUE_SIZE, stmt, &vc)
-	expect("VQ_SETUP index 1 of 1", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.index = 1)), -EINVAL);
-	expect("VQ_SETUP index ~0", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.index = ~0U)), -EINVAL);
-	expect("VQ_SETUP with reserved1 set", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.reserved1 = 1)), -EINVAL);
-	expect("VQ_SETUP with reserved2[0] set", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.reserved2[0] = 1)), -EINVAL);
-	expect("VQ_SETUP with reserved2[9] set", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.reserved2[9] = 1)), -EINVAL);
-	expect("VQ_SETUP API 0 with group 1", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.group = 1)), -EINVAL);
-	expect("VQ_SETUP from NULL", xioctl(d->fd, VDUSE_VQ_SETUP, NULL), -EFAULT);
-	expect("VQ_SETUP from an unmapped address", xioctl(d->fd, VDUSE_VQ_SETUP, unmapped()), -EFAULT);
-	expect3("VQ_SETUP with max_size 32769", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32769)),
+	expect("VQ_SETUP index 1 of 1", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.index = 1)), -EINVAL);
+	expect("VQ_SETUP index ~0", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.index = ~0U)), -EINVAL);
+	expect("VQ_SETUP with reserved1 set", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.reserved1 = 1)), -EINVAL);
+	expect("VQ_SETUP with reserved2[0] set", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.reserved2[0] = 1)), -EINVAL);
+	expect("VQ_SETUP with reserved2[9] set", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.reserved2[9] = 1)), -EINVAL);
+	expect("VQ_SETUP API 0 with group 1", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.group = 1)), -EINVAL);
+	expect("VQ_SETUP from NULL", xioctl(d->b.fd, VDUSE_VQ_SETUP, NULL), -EFAULT);
+	expect("VQ_SETUP from an unmapped address", xioctl(d->b.fd, VDUSE_VQ_SETUP, unmapped()), -EFAULT);
+	expect3("VQ_SETUP with max_size 32769", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32769)),
 		-EINVAL, 0, ROW_VQ_SIZE);
-	expect3("VQ_SETUP with max_size 65535", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 65535)),
+	expect3("VQ_SETUP with max_size 65535", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.max_size = 65535)),
 		-EINVAL, 0, ROW_VQ_SIZE);
-	expect("VQ_SETUP with max_size 32768", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32768)), 0);
-	expect("VQ_SETUP index 0", xioctl(d->fd, VDUSE_VQ_SETUP, VC((void)0)), 0);
+	expect("VQ_SETUP with max_size 32768", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.max_size = 32768)), 0);
+	expect("VQ_SETUP index 0", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC((void)0)), 0);
 
 	memset(&info, 0xff, sizeof(info));
 	info.index = 1;
-	expect("VQ_GET_INFO index 1 of 1", xioctl(d->fd, VDUSE_VQ_GET_INFO, &info), -EINVAL);
+	expect("VQ_GET_INFO index 1 of 1", xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info), -EINVAL);
 	info.index = 0x80000000;
-	expect("VQ_GET_INFO index 0x80000000", xioctl(d->fd, VDUSE_VQ_GET_INFO, &info), -EINVAL);
-	expect("VQ_GET_INFO to NULL", xioctl(d->fd, VDUSE_VQ_GET_INFO, NULL), -EFAULT);
-	expect("VQ_GET_INFO to an unmapped address", xioctl(d->fd, VDUSE_VQ_GET_INFO, unmapped()), -EFAULT);
+	expect("VQ_GET_INFO index 0x80000000", xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info), -EINVAL);
+	expect("VQ_GET_INFO to NULL", xioctl(d->b.fd, VDUSE_VQ_GET_INFO, NULL), -EFAULT);
+	expect("VQ_GET_INFO to an unmapped address", xioctl(d->b.fd, VDUSE_VQ_GET_INFO, unmapped()), -EFAULT);
 	p = page_end(8);
 	expect("VQ_GET_INFO into a struct cut by an unmapped page",
-	       xioctl(d->fd, VDUSE_VQ_GET_INFO, p), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_VQ_GET_INFO, p), -EFAULT);
 	info.index = 0;
-	r = xioctl(d->fd, VDUSE_VQ_GET_INFO, &info);
+	r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
 	check(!r && !info.num && !info.ready && !info.desc_addr && !info.split.avail_index,
 	      "VQ_GET_INFO index 0 before a driver: all zero", "got %s, num %u ready %u",
 	      errname(r), info.num, info.ready);
@@ -1154,121 +965,121 @@ static void test_dev_ioctls(struct dev *d)
 	closed_fd = eventfd(0, 0);
 	close(closed_fd);
 	ef = (struct vduse_vq_eventfd){ .index = 1, .fd = efd };
-	expect("VQ_SETUP_KICKFD index 1 of 1", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	expect("VQ_SETUP_KICKFD index 1 of 1", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	ef = (struct vduse_vq_eventfd){ .index = ~0U, .fd = efd };
-	expect("VQ_SETUP_KICKFD index ~0", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	expect("VQ_SETUP_KICKFD index ~0", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	ef = (struct vduse_vq_eventfd){ .index = 0, .fd = closed_fd };
-	expect("VQ_SETUP_KICKFD with a closed fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
+	expect("VQ_SETUP_KICKFD with a closed fd", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
 	ef.fd = 1000000;
-	expect("VQ_SETUP_KICKFD with fd 1000000", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
-	ef.fd = d->fd;
+	expect("VQ_SETUP_KICKFD with fd 1000000", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
+	ef.fd = d->b.fd;
 	expect("VQ_SETUP_KICKFD with a non-eventfd (the device fd)",
-	       xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	ef.fd = open("/dev/null", O_PATH | O_CLOEXEC);
-	expect("VQ_SETUP_KICKFD with an O_PATH fd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
+	expect("VQ_SETUP_KICKFD with an O_PATH fd", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EBADF);
 	close(ef.fd);
 	ef.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	expect("VQ_SETUP_KICKFD with /dev/null", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
+	expect("VQ_SETUP_KICKFD with /dev/null", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), -EINVAL);
 	close(ef.fd);
 	ef.fd = -2;
-	expect3("VQ_SETUP_KICKFD with fd -2", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef),
+	expect3("VQ_SETUP_KICKFD with fd -2", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef),
 		-EINVAL, 0, ROW_KICKFD);
 	ef.fd = INT32_MIN;
-	expect3("VQ_SETUP_KICKFD with fd INT_MIN", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef),
+	expect3("VQ_SETUP_KICKFD with fd INT_MIN", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef),
 		-EINVAL, 0, ROW_KICKFD);
-	expect("VQ_SETUP_KICKFD from NULL", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, NULL), -EFAULT);
+	expect("VQ_SETUP_KICKFD from NULL", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, NULL), -EFAULT);
 	ef.fd = efd;
-	expect("VQ_SETUP_KICKFD with an eventfd", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
+	expect("VQ_SETUP_KICKFD with an eventfd", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
 	ef.fd = VDUSE_EVENTFD_DEASSIGN;
-	expect("VQ_SETUP_KICKFD deassign", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
-	expect("VQ_SETUP_KICKFD deassign again", xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
+	expect("VQ_SETUP_KICKFD deassign", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
+	expect("VQ_SETUP_KICKFD deassign again", xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef), 0);
 	close(efd);
 
 	idx = 0;
-	expect("VQ_INJECT_IRQ before DRIVER_OK", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
+	expect("VQ_INJECT_IRQ before DRIVER_OK", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
 	idx = 1;
-	expect("VQ_INJECT_IRQ index 1 of 1", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
+	expect("VQ_INJECT_IRQ index 1 of 1", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
 	idx = ~0U;
-	expect("VQ_INJECT_IRQ index ~0", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
-	expect("VQ_INJECT_IRQ from NULL", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, NULL), -EFAULT);
+	expect("VQ_INJECT_IRQ index ~0", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &idx), -EINVAL);
+	expect("VQ_INJECT_IRQ from NULL", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, NULL), -EFAULT);
 	expect("VQ_INJECT_IRQ from an unmapped address",
-	       xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, unmapped()), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, unmapped()), -EFAULT);
 	expect("INJECT_CONFIG_IRQ before DRIVER_OK",
-	       xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), -EINVAL);
 
 #define CFG(o, l) (memset(&cfg, 0x5a, sizeof(cfg)), cfg.h.offset = (o), cfg.h.length = (l), &cfg)
-	expect("SET_CONFIG length 0", xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(0, 0)), -EINVAL);
+	expect("SET_CONFIG length 0", xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(0, 0)), -EINVAL);
 	expect("SET_CONFIG offset past the end",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) + 1, 1)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) + 1, 1)), -EINVAL);
 	expect("SET_CONFIG offset+length past the end",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) - 4, 8)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) - 4, 8)), -EINVAL);
 	expect("SET_CONFIG offset 1 length ~0 (wraps)",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(1, ~0U)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(1, ~0U)), -EINVAL);
 	expect("SET_CONFIG offset ~0 length 2 (wraps)",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(~0U, 2)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(~0U, 2)), -EINVAL);
 	expect("SET_CONFIG offset at the end, length 1",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config), 1)), -EINVAL);
-	expect("SET_CONFIG from NULL", xioctl(d->fd, VDUSE_DEV_SET_CONFIG, NULL), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config), 1)), -EINVAL);
+	expect("SET_CONFIG from NULL", xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, NULL), -EFAULT);
 	p = page_end(sizeof(struct vduse_config_data) + 4);
 	((struct vduse_config_data *)p)->length = 8;
 	expect("SET_CONFIG with the buffer running into an unmapped page",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, p), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, p), -EFAULT);
 	cfg.b[0] = 0;
 	expect("SET_CONFIG of the last byte",
-	       xioctl(d->fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) - 1, 1)), 0);
+	       xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, CFG(sizeof(struct virtio_blk_config) - 1, 1)), 0);
 
-	r = xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat);
+	r = xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat);
 	check(!r && !feat, "GET_FEATURES before a driver: 0", "got %s, 0x%llx",
 	      errname(r), (unsigned long long)feat);
-	expect("GET_FEATURES to NULL", xioctl(d->fd, VDUSE_DEV_GET_FEATURES, NULL), -EFAULT);
+	expect("GET_FEATURES to NULL", xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, NULL), -EFAULT);
 	expect("GET_FEATURES to an unmapped address",
-	       xioctl(d->fd, VDUSE_DEV_GET_FEATURES, unmapped()), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, unmapped()), -EFAULT);
 
 	e = (struct vduse_iotlb_entry){ .start = 0, .last = ~0ULL };
-	expect("IOTLB_GET_FD without a vDPA device", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
-	expect("IOTLB_GET_FD from NULL", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, NULL), -EFAULT);
+	expect("IOTLB_GET_FD without a vDPA device", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("IOTLB_GET_FD from NULL", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, NULL), -EFAULT);
 	expect("IOTLB_GET_FD2 on an API 0 device",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, &e), -ENOTTY);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, &e), -ENOTTY);
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL };
-	expect("IOTLB_GET_INFO without a vDPA device", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
-	expect("IOTLB_GET_INFO from NULL", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, NULL), -EFAULT);
-	um = (struct vduse_iova_umem){ .uaddr = (uintptr_t)d->disk, .size = BOUNCE_SIZE };
-	expect("IOTLB_REG_UMEM without a vDPA device", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
-	expect("IOTLB_DEREG_UMEM without a vDPA device", xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um), -ENOENT);
-	expect("IOTLB_REG_UMEM from NULL", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, NULL), -EFAULT);
-	expect("IOTLB_DEREG_UMEM from NULL", xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, NULL), -EFAULT);
-	expect("unknown ioctl on the device fd", xioctl(d->fd, _IO(VDUSE_BASE, 0x7f), NULL), -ENOTTY);
+	expect("IOTLB_GET_INFO without a vDPA device", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
+	expect("IOTLB_GET_INFO from NULL", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, NULL), -EFAULT);
+	um = (struct vduse_iova_umem){ .uaddr = (uintptr_t)d->b.disk, .size = BOUNCE_SIZE };
+	expect("IOTLB_REG_UMEM without a vDPA device", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
+	expect("IOTLB_DEREG_UMEM without a vDPA device", xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, &um), -ENOENT);
+	expect("IOTLB_REG_UMEM from NULL", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, NULL), -EFAULT);
+	expect("IOTLB_DEREG_UMEM from NULL", xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, NULL), -EFAULT);
+	expect("unknown ioctl on the device fd", xioctl(d->b.fd, _IO(VDUSE_BASE, 0x7f), NULL), -ENOTTY);
 	expect("control ioctl (CREATE_DEV) on the device fd",
-	       xioctl(d->fd, VDUSE_CREATE_DEV, blk_config("x", 1)), -ENOTTY);
+	       xioctl(d->b.fd, VDUSE_CREATE_DEV, blk_config("x", 1)), -ENOTTY);
 	expect("ioctl with the right number but another type",
-	       xioctl(d->fd, _IOR('V', 0x11, uint64_t), &feat), -ENOTTY);
+	       xioctl(d->b.fd, _IOR('V', 0x11, uint64_t), &feat), -ENOTTY);
 
 	/* the message channel with no request */
-	expect("read() of 0 bytes", read(d->fd, &req, 0) < 0 ? -errno : 0, -EINVAL);
+	expect("read() of 0 bytes", read(d->b.fd, &req, 0) < 0 ? -errno : 0, -EINVAL);
 	expect("read() shorter than a request",
-	       read(d->fd, &req, sizeof(req) - 1) < 0 ? -errno : 0, -EINVAL);
+	       read(d->b.fd, &req, sizeof(req) - 1) < 0 ? -errno : 0, -EINVAL);
 	expect("read() with nothing pending (O_NONBLOCK)",
-	       read(d->fd, &req, sizeof(req)) < 0 ? -errno : 0, -EAGAIN);
+	       read(d->b.fd, &req, sizeof(req)) < 0 ? -errno : 0, -EAGAIN);
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = 12345;
 	expect("write() of an unsolicited response",
-	       write(d->fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -ENOENT);
+	       write(d->b.fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -ENOENT);
 	expect("write() shorter than a response",
-	       write(d->fd, &resp, sizeof(resp) - 1) < 0 ? -errno : 0, -EINVAL);
-	expect("write() of 0 bytes", write(d->fd, &resp, 0) < 0 ? -errno : 0, -EINVAL);
+	       write(d->b.fd, &resp, sizeof(resp) - 1) < 0 ? -errno : 0, -EINVAL);
+	expect("write() of 0 bytes", write(d->b.fd, &resp, 0) < 0 ? -errno : 0, -EINVAL);
 	resp.reserved[3] = 1;
-	expect("write() with reserved set", write(d->fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -EINVAL);
+	expect("write() with reserved set", write(d->b.fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -EINVAL);
 	resp.reserved[3] = 0;
 	resp.result = 2;
 	expect3("write() with result 2 and no request",
-		write(d->fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -EINVAL, -ENOENT, ROW_RESULT);
-	expect3("write() from NULL", write(d->fd, null_ptr, sizeof(resp)) < 0 ? -errno : 0,
+		write(d->b.fd, &resp, sizeof(resp)) < 0 ? -errno : 0, -EINVAL, -ENOENT, ROW_RESULT);
+	expect3("write() from NULL", write(d->b.fd, null_ptr, sizeof(resp)) < 0 ? -errno : 0,
 		-EFAULT, -EINVAL, ROW_WRITE_FAULT);
 	expect3("write() from an unmapped address",
-		write(d->fd, unmapped(), sizeof(resp)) < 0 ? -errno : 0,
+		write(d->b.fd, unmapped(), sizeof(resp)) < 0 ? -errno : 0,
 		-EFAULT, -EINVAL, ROW_WRITE_FAULT);
 	{
-		struct pollfd pfd = { .fd = d->fd, .events = POLLIN | POLLOUT };
+		struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN | POLLOUT };
 
 		r = poll(&pfd, 1, 0);
 		check(r == 0, "poll() with no request: nothing ready", "poll %ld, revents 0x%x",
@@ -1299,11 +1110,11 @@ static bool wait_status(struct dev *d, uint8_t want, double secs)
 /* Read one request in hold mode (poll first, 10 s at most). */
 static bool hold_read(struct dev *d, struct vduse_dev_request *req)
 {
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN };
 
 	if (poll(&pfd, 1, 10000) != 1)
 		return false;
-	return read(d->fd, req, sizeof(*req)) == sizeof(*req);
+	return read(d->b.fd, req, sizeof(*req)) == sizeof(*req);
 }
 
 static void answer(struct dev *d, const struct vduse_dev_request *req)
@@ -1313,7 +1124,7 @@ static void answer(struct dev *d, const struct vduse_dev_request *req)
 	pthread_mutex_lock(&d->lock);
 	handle_req(d, req, &resp);
 	pthread_mutex_unlock(&d->lock);
-	expect("write() of the right response", wr(d->fd, &resp, sizeof(resp)) == sizeof(resp) ? 0 : -EIO, 0);
+	expect("write() of the right response", wr(d->b.fd, &resp, sizeof(resp)) == sizeof(resp) ? 0 : -EIO, 0);
 }
 
 static void test_data(struct dev *d, const char *blk)
@@ -1323,14 +1134,14 @@ static void test_data(struct dev *d, const char *blk)
 
 	/* the daemon's data reaches the driver */
 	i = blk_io(blk, false, 65536, 65536);
-	check(!i && !memcmp(iobuf, d->disk + 65536, 65536),
+	check(!i && !memcmp(iobuf, d->b.disk + 65536, 65536),
 	      "read 64 KiB from the ramdisk through /dev/vdX", "io status %d", i);
 	/* the driver's data reaches the daemon */
 	fill(iobuf, 65536, 1);
 	memcpy(want, iobuf, 65536);
 	i = blk_io(blk, true, 131072, 65536);
 	pthread_mutex_lock(&d->lock);
-	check(!i && !memcmp(d->disk + 131072, want, 65536),
+	check(!i && !memcmp(d->b.disk + 131072, want, 65536),
 	      "write 64 KiB through /dev/vdX: the daemon sees the bytes", "io status %d", i);
 	pthread_mutex_unlock(&d->lock);
 	memset(iobuf, 0, 65536);
@@ -1344,7 +1155,7 @@ static void test_msg_channel(struct dev *d)
 	struct vduse_dev_request req, req2;
 	struct vduse_dev_response resp;
 	struct vduse_vq_info info = { .index = 0 };
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN | POLLOUT };
+	struct pollfd pfd = { .fd = d->b.fd, .events = POLLIN | POLLOUT };
 	uint64_t feat = ~0ULL;
 	pid_t pid;
 	long r;
@@ -1357,11 +1168,11 @@ static void test_msg_channel(struct dev *d)
 	check(r == 1 && (pfd.revents & POLLIN), "poll() sees the reset request", "revents 0x%x",
 	      pfd.revents);
 	expect("read() shorter than a request with one pending",
-	       read(d->fd, &req, sizeof(req) - 1) < 0 ? -errno : 0, -EINVAL);
+	       read(d->b.fd, &req, sizeof(req) - 1) < 0 ? -errno : 0, -EINVAL);
 	expect("read() of a pending request to NULL",
-	       read(d->fd, null_ptr, sizeof(req)) < 0 ? -errno : 0, -EFAULT);
+	       read(d->b.fd, null_ptr, sizeof(req)) < 0 ? -errno : 0, -EFAULT);
 	expect("read() of a pending request to an unmapped address",
-	       read(d->fd, unmapped(), sizeof(req)) < 0 ? -errno : 0, -EFAULT);
+	       read(d->b.fd, unmapped(), sizeof(req)) < 0 ? -errno : 0, -EFAULT);
 	pfd.revents = 0;
 	r = poll(&pfd, 1, 0);
 	check(r == 1 && (pfd.revents & POLLIN) && !(pfd.revents & POLLOUT),
@@ -1381,17 +1192,17 @@ static void test_msg_channel(struct dev *d)
 	memset(&resp, 0, sizeof(resp));
 	resp.request_id = req.request_id;
 	resp.reserved[0] = 1;
-	expect("response with reserved[0] set", wr(d->fd, &resp, sizeof(resp)), -EINVAL);
+	expect("response with reserved[0] set", wr(d->b.fd, &resp, sizeof(resp)), -EINVAL);
 	resp.reserved[0] = 0;
 	resp.request_id = req.request_id + 1000;
-	expect("response with a wrong request_id", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
+	expect("response with a wrong request_id", wr(d->b.fd, &resp, sizeof(resp)), -ENOENT);
 	resp.request_id = req.request_id;
 	expect("response shorter than struct vduse_dev_response",
-	       wr(d->fd, &resp, sizeof(resp) - 4), -EINVAL);
-	expect3("response from NULL", wr(d->fd, null_ptr, sizeof(resp)), -EFAULT, -EINVAL,
+	       wr(d->b.fd, &resp, sizeof(resp) - 4), -EINVAL);
+	expect3("response from NULL", wr(d->b.fd, null_ptr, sizeof(resp)), -EFAULT, -EINVAL,
 		ROW_WRITE_FAULT);
 	answer(d, &req);
-	expect("the same response again", wr(d->fd, &resp, sizeof(resp)), -ENOENT);
+	expect("the same response again", wr(d->b.fd, &resp, sizeof(resp)), -ENOENT);
 
 	/* after the reset: ACKNOWLEDGE; answer it with a malformed result */
 	if (check(hold_read(d, &req2) && req2.type == VDUSE_SET_STATUS,
@@ -1401,11 +1212,11 @@ static void test_msg_channel(struct dev *d)
 		memset(&resp, 0, sizeof(resp));
 		resp.request_id = req2.request_id;
 		resp.result = 2;
-		r = wr(d->fd, &resp, sizeof(resp));
+		r = wr(d->b.fd, &resp, sizeof(resp));
 		expect3("response with result 2", r < 0 ? r : 0, -EINVAL, 0, ROW_RESULT);
 		resp.result = 0xffffffff;
 		if (r < 0)
-			expect3("response with result ~0", wr(d->fd, &resp, sizeof(resp)), -EINVAL,
+			expect3("response with result ~0", wr(d->b.fd, &resp, sizeof(resp)), -EINVAL,
 				-ENOENT, ROW_RESULT);
 		if (r < 0)
 			answer(d, &req2);
@@ -1415,14 +1226,14 @@ static void test_msg_channel(struct dev *d)
 	check(st == 0, "unbind from virtio_vdpa completes", "status %d", st);
 
 	/* the reset reached the device state */
-	r = xioctl(d->fd, VDUSE_VQ_GET_INFO, &info);
+	r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
 	check(!r && !info.ready && !info.num && !info.desc_addr, "VQ_GET_INFO after reset: cleared",
 	      "got %s, ready %u num %u", errname(r), info.ready, info.num);
-	r = xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat);
+	r = xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat);
 	check(!r && !feat, "GET_FEATURES after reset: 0", "got %s, 0x%llx", errname(r),
 	      (unsigned long long)feat);
 	r = 0;
-	expect("VQ_INJECT_IRQ after reset", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &r), -EINVAL);
+	expect("VQ_INJECT_IRQ after reset", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &r), -EINVAL);
 }
 
 static void test_kickfd(struct dev *d, const char *blk)
@@ -1434,17 +1245,17 @@ static void test_kickfd(struct dev *d, const char *blk)
 
 	/* no eventfd: the kick is kept, and delivered with the next one */
 	pthread_mutex_lock(&d->lock);
-	r = xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef);
-	close(d->vq[0].kickfd);
-	d->vq[0].kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r = xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef);
+	close(d->b.vq[0].kickfd);
+	d->b.vq[0].kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_unlock(&d->lock);
 	expect("VQ_SETUP_KICKFD deassign while running", r, 0);
 	pid = blk_io_bg(blk, false, 0, 4096);
 	usleep(500000);
 	check(waitpid(pid, &st, WNOHANG) == 0, "without a kick eventfd the read waits", NULL);
 	pthread_mutex_lock(&d->lock);
-	ef.fd = d->vq[0].kickfd;
-	r = xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ef);
+	ef.fd = d->b.vq[0].kickfd;
+	r = xioctl(d->b.fd, VDUSE_VQ_SETUP_KICKFD, &ef);
 	pthread_mutex_unlock(&d->lock);
 	expect("VQ_SETUP_KICKFD with a new eventfd", r, 0);
 	st = wait_child(pid, 20);
@@ -1464,8 +1275,8 @@ static void test_config(struct dev *d, const char *blk)
 
 	snprintf(path, sizeof(path), "/sys/block/%s/size", blk + 5);
 	c.cap = DISK_SECTORS / 2;
-	expect("SET_CONFIG capacity", xioctl(d->fd, VDUSE_DEV_SET_CONFIG, &c), 0);
-	expect("INJECT_CONFIG_IRQ", xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), 0);
+	expect("SET_CONFIG capacity", xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &c), 0);
+	expect("INJECT_CONFIG_IRQ", xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), 0);
 	for (end = now() + 10; now() < end; usleep(50000)) {
 		size = sysfs_read_long(path);
 		if (size == DISK_SECTORS / 2)
@@ -1474,8 +1285,8 @@ static void test_config(struct dev *d, const char *blk)
 	check(size == DISK_SECTORS / 2, "the driver sees the new capacity after the config irq",
 	      "%s = %ld", path, size);
 	c.cap = DISK_SECTORS;
-	xioctl(d->fd, VDUSE_DEV_SET_CONFIG, &c);
-	xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
+	xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &c);
+	xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
 	for (end = now() + 10; now() < end; usleep(50000))
 		if (sysfs_read_long(path) == DISK_SECTORS)
 			break;
@@ -1489,7 +1300,7 @@ static void test_iotlb(struct dev *d)
 	long fd;
 
 	e = (struct vduse_iotlb_entry){ .start = 0, .last = 0 };
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
 	check(fd >= 0 && e.start == 0 && e.last == BOUNCE_SIZE - 1 && e.perm == VDUSE_ACCESS_RW,
 	      "IOTLB_GET_FD at IOVA 0: the bounce region, read-write",
 	      "fd %ld, [0x%llx, 0x%llx] perm %u", fd, (unsigned long long)e.start,
@@ -1504,37 +1315,37 @@ static void test_iotlb(struct dev *d)
 		close((int)fd);
 	}
 	e = (struct vduse_iotlb_entry){ .start = 1, .last = 0 };
-	expect("IOTLB_GET_FD with start > last", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("IOTLB_GET_FD with start > last", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 	e = (struct vduse_iotlb_entry){ .start = ~0ULL - 4095, .last = ~0ULL };
-	expect("IOTLB_GET_FD of an unmapped IOVA range", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+	expect("IOTLB_GET_FD of an unmapped IOVA range", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 	expect("IOTLB_GET_FD from an unmapped address",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, unmapped()), -EFAULT);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, unmapped()), -EFAULT);
 	p = page_end(sizeof(e) - 8);
 	memset(p, 0, sizeof(e) - 8);
 	((struct vduse_iotlb_entry *)p)->last = ~0ULL;
 	expect("IOTLB_GET_FD with the entry cut by an unmapped page",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, p), -EFAULT);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, p), -EFAULT);
 
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL };
-	fd = xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii);
+	fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii);
 	check(!fd && ii.start == 0 && ii.last == BOUNCE_SIZE - 1 &&
 	      ii.capability == VDUSE_IOVA_CAP_UMEM,
 	      "IOTLB_GET_INFO: the bounce region can take umem", "got %s, [0x%llx, 0x%llx] cap %llu",
 	      errname(fd), (unsigned long long)ii.start, (unsigned long long)ii.last,
 	      (unsigned long long)ii.capability);
 	ii = (struct vduse_iova_info){ .start = 5, .last = 4 };
-	expect("IOTLB_GET_INFO with start > last", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
+	expect("IOTLB_GET_INFO with start > last", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
 	ii = (struct vduse_iova_info){ .start = ~0ULL - 4095, .last = ~0ULL };
 	expect("IOTLB_GET_INFO of an unmapped IOVA range",
-	       xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL, .reserved[4] = 1 };
-	expect3("IOTLB_GET_INFO with reserved[4] set", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii),
+	expect3("IOTLB_GET_INFO with reserved[4] set", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii),
 		-EINVAL, intree_api >= 1 ? -EFAULT : -EINVAL, ROW_INFO_ERRNO);
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL, .asid = 1 };
-	expect3("IOTLB_GET_INFO API 0 with asid 1", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii),
+	expect3("IOTLB_GET_INFO API 0 with asid 1", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii),
 		-EINVAL, intree_api >= 1 ? -EFAULT : -EINVAL, ROW_INFO_ERRNO);
 	expect("IOTLB_GET_INFO to an unmapped address",
-	       xioctl(d->fd, VDUSE_IOTLB_GET_INFO, unmapped()), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, unmapped()), -EFAULT);
 }
 
 /*
@@ -1563,10 +1374,10 @@ static void test_compat32(struct dev *d)
 	if (!pid) {
 		dup2(pfd[1], 1);
 		/* dup2() of an fd onto itself keeps its close-on-exec flag */
-		if (d->fd == 3)
+		if (d->b.fd == 3)
 			fcntl(3, F_SETFD, 0);
 		else
-			dup2(d->fd, 3);
+			dup2(d->b.fd, 3);
 		execl(path, path, (char *)NULL);
 		printf("not ok - exec %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -1623,32 +1434,32 @@ static void test_umem(struct dev *d, const char *blk)
 #define UM(stmt) (um = (struct vduse_iova_umem){ .uaddr = (uintptr_t)mem, .size = BOUNCE_SIZE }, \
 		  stmt, &um)
 	expect("REG_UMEM with an unaligned uaddr",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr += 8)), -EINVAL);
-	expect("REG_UMEM at iova 4096", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.iova = 4096)), -EINVAL);
-	expect("REG_UMEM with size 0", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.size = 0)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr += 8)), -EINVAL);
+	expect("REG_UMEM at iova 4096", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.iova = 4096)), -EINVAL);
+	expect("REG_UMEM with size 0", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.size = 0)), -EINVAL);
 	expect("REG_UMEM with size bounce+4096",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.size += 4096)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.size += 4096)), -EINVAL);
 	expect("REG_UMEM with size bounce-4096",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.size -= 4096)), -EINVAL);
-	expect("REG_UMEM with size ~0", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.size = ~0ULL)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.size -= 4096)), -EINVAL);
+	expect("REG_UMEM with size ~0", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.size = ~0ULL)), -EINVAL);
 	expect("REG_UMEM with reserved[0] set",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.reserved[0] = 1)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.reserved[0] = 1)), -EINVAL);
 	expect("REG_UMEM with reserved[4] set",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.reserved[4] = 1)), -EINVAL);
-	expect("REG_UMEM API 0 with asid 1", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.asid = 1)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.reserved[4] = 1)), -EINVAL);
+	expect("REG_UMEM API 0 with asid 1", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.asid = 1)), -EINVAL);
 	expect("REG_UMEM of unmapped memory",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)unmapped())), -EFAULT);
-	expect("REG_UMEM from an unmapped address", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, unmapped()), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)unmapped())), -EFAULT);
+	expect("REG_UMEM from an unmapped address", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, unmapped()), -EFAULT);
 	expect("REG_UMEM with uaddr + size past the top of the address space",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = ~0ULL << 12)), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = ~0ULL << 12)), -EFAULT);
 	expect("REG_UMEM of a kernel address",
-	       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = 0xffff888000000000ULL)), -EFAULT);
+	       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = 0xffff888000000000ULL)), -EFAULT);
 	{
 		/* read-only memory cannot be pinned for writing */
 		void *ro = mmap(NULL, BOUNCE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		expect("REG_UMEM of read-only memory",
-		       xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)ro)), -EFAULT);
+		       xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)ro)), -EFAULT);
 		munmap(ro, BOUNCE_SIZE);
 	}
 	{
@@ -1658,7 +1469,7 @@ static void test_umem(struct dev *d, const char *blk)
 
 		munmap(half + BOUNCE_SIZE / 2, BOUNCE_SIZE / 2);
 		expect3("REG_UMEM of half-unmapped memory",
-			xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)half)),
+			xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM(um.uaddr = (uintptr_t)half)),
 			-EFAULT, -ENOMEM, ROW_UMEM_PART);
 		munmap(half, BOUNCE_SIZE / 2);
 	}
@@ -1675,16 +1486,16 @@ static void test_umem(struct dev *d, const char *blk)
 		hold(d, false, true);
 		pthread_mutex_lock(&d->lock);
 		regions_drop(d);
-		r = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
+		r = xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
 		if (!r)
-			r2 = xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
+			r2 = xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
 		memcpy(cd, save, sizeof(cd));
 		cd[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
 		if (syscall(SYS_capset, &h, cd))
 			die("capset");
-		r3 = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
+		r3 = xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
 		if (!r3)
-			xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
+			xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
 		if (syscall(SYS_capset, &h, save) || setrlimit(RLIMIT_MEMLOCK, &big))
 			die("capset/setrlimit");
 		pthread_mutex_unlock(&d->lock);
@@ -1699,22 +1510,22 @@ static void test_umem(struct dev *d, const char *blk)
 	hold(d, false, true);
 	pthread_mutex_lock(&d->lock);
 	regions_drop(d);
-	r = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
+	r = xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM((void)0));
 	if (!r) {
-		d->umem = mem;
-		d->umem_size = BOUNCE_SIZE;
+		d->b.umem = mem;
+		d->b.umem_size = BOUNCE_SIZE;
 	}
 	pthread_mutex_unlock(&d->lock);
 	hold(d, false, false);
 	if (!expect("REG_UMEM of the bounce region", r, 0))
 		return;
-	expect("REG_UMEM again", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, UM((void)0)), -EEXIST);
+	expect("REG_UMEM again", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, UM((void)0)), -EEXIST);
 	want = malloc(65536);
 	fill(iobuf, 65536, 77);
 	memcpy(want, iobuf, 65536);
 	st = blk_io(blk, true, 196608, 65536);
 	pthread_mutex_lock(&d->lock);
-	check(!st && !memcmp(d->disk + 196608, want, 65536),
+	check(!st && !memcmp(d->b.disk + 196608, want, 65536),
 	      "write through /dev/vdX with umem: the daemon sees the bytes in its memory",
 	      "io status %d", st);
 	pthread_mutex_unlock(&d->lock);
@@ -1724,24 +1535,24 @@ static void test_umem(struct dev *d, const char *blk)
 	free(want);
 
 	expect("DEREG_UMEM with a wrong size",
-	       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.size = 4096)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.size = 4096)), -EINVAL);
 	expect("DEREG_UMEM with a wrong iova",
-	       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.iova = 4096)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.iova = 4096)), -EINVAL);
 	expect("DEREG_UMEM with reserved[2] set",
-	       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.reserved[2] = 1)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.reserved[2] = 1)), -EINVAL);
 	expect("DEREG_UMEM API 0 with asid 1",
-	       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.asid = 1)), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM(um.asid = 1)), -EINVAL);
 	hold(d, false, true);
 	pthread_mutex_lock(&d->lock);
-	r = xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
+	r = xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0));
 	if (!r) {
-		d->umem = NULL;
+		d->b.umem = NULL;
 		regions_drop(d);
 	}
 	pthread_mutex_unlock(&d->lock);
 	hold(d, false, false);
 	expect("DEREG_UMEM", r, 0);
-	expect("DEREG_UMEM again", xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0)), -ENOENT);
+	expect("DEREG_UMEM again", xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, UM((void)0)), -ENOENT);
 	st = blk_io(blk, false, 196608, 65536);
 	check(!st, "I/O after DEREG_UMEM", "io status %d", st);
 	munmap(mem, BOUNCE_SIZE + 8192);
@@ -1791,11 +1602,11 @@ static void test_core(void)
 	if (!check(dev_add(d), "vdpa dev add uapi0", NULL))
 		return;
 	ctl = ctl_open(-1);
-	close(d->fd);
+	close(d->b.fd);
 	expect("DESTROY_DEV while a vDPA device is attached", destroy(ctl, d->name), -EBUSY);
 	close(ctl);
-	d->fd = (int)dev_open(d->name);
-	check(d->fd >= 0, "reopen /dev/vduse/uapi0", NULL);
+	d->b.fd = (int)dev_open(d->name);
+	check(d->b.fd >= 0, "reopen /dev/vduse/uapi0", NULL);
 	expect("bounce_size once the vDPA device exists", sysfs_set(d->name, "bounce_size", "2097152"),
 	       -EPERM);
 
@@ -1806,7 +1617,7 @@ static void test_core(void)
 			  VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK, 20),
 	      "SET_STATUS requests end with DRIVER_OK", "last status 0x%x",
 	      d->nstatus ? d->status[d->nstatus - 1] : 0);
-	r = xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat);
+	r = xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat);
 	check(!r && (feat & BLK_FEATURES) == BLK_FEATURES && !(feat & ~BLK_FEATURES),
 	      "GET_FEATURES: the driver took VERSION_1 and ACCESS_PLATFORM", "0x%llx",
 	      (unsigned long long)feat);
@@ -1828,8 +1639,8 @@ static void test_core(void)
 		expect_val3("the capacity the driver found: a failed SET_CONFIG changed nothing",
 			    size, DISK_SECTORS, 0, ROW_CFG_FAULT);
 		if (size != DISK_SECTORS) {
-			xioctl(d->fd, VDUSE_DEV_SET_CONFIG, &c);
-			xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
+			xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &c);
+			xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL);
 			for (end = now() + 10; now() < end; usleep(50000))
 				if (sysfs_read_long(path) == DISK_SECTORS)
 					break;
@@ -1839,7 +1650,7 @@ static void test_core(void)
 	{
 		struct vduse_vq_info info = { .index = 0 };
 
-		r = xioctl(d->fd, VDUSE_VQ_GET_INFO, &info);
+		r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
 		check(!r && info.ready && info.num && info.num <= QUEUE_SIZE && info.desc_addr &&
 		      info.driver_addr && info.device_addr, "VQ_GET_INFO with a driver: ready ring",
 		      "ready %u num %u desc 0x%llx", info.ready, info.num,
@@ -1847,12 +1658,12 @@ static void test_core(void)
 	}
 	test_data(d, blk);
 	pthread_mutex_lock(&d->lock);
-	check(d->n_served > 0 && !d->n_irq_err && !d->n_xlate_err && !d->n_resp_err,
+	check(d->b.n_served > 0 && !d->b.n_irq_err && !d->b.n_xlate_err && !d->n_resp_err,
 	      "the daemon served requests with no error", "served %d, irq errors %d, xlate errors %d, response errors %d",
-	      d->n_served, d->n_irq_err, d->n_xlate_err, d->n_resp_err);
+	      d->b.n_served, d->b.n_irq_err, d->b.n_xlate_err, d->n_resp_err);
 	pthread_mutex_unlock(&d->lock);
 	r = 0;
-	expect("VQ_INJECT_IRQ with DRIVER_OK", xioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &r), 0);
+	expect("VQ_INJECT_IRQ with DRIVER_OK", xioctl(d->b.fd, VDUSE_VQ_INJECT_IRQ, &r), 0);
 	test_kickfd(d, blk);
 	test_config(d, blk);
 	test_iotlb(d);
@@ -1865,7 +1676,7 @@ static void test_core(void)
 	check(st == 0, "bind uapi0 to virtio_vdpa again", "status %d", st);
 	if (blk_path(d, blk, sizeof(blk))) {
 		st = blk_io(blk, false, 65536, 65536);
-		check(!st && !memcmp(iobuf, d->disk + 65536, 65536),
+		check(!st && !memcmp(iobuf, d->b.disk + 65536, 65536),
 		      "read after the reset and a new bind", "io status %d", st);
 	} else {
 		check(false, "a /dev/vdX appears after the new bind", NULL);
@@ -1874,12 +1685,12 @@ static void test_core(void)
 	check(st == 0, "vdpa dev del uapi0", "status %d", st);
 	daemon_stop(d);
 	pthread_mutex_lock(&d->lock);
-	check(!d->n_irq_err && !d->n_xlate_err && !d->n_resp_err,
+	check(!d->b.n_irq_err && !d->b.n_xlate_err && !d->n_resp_err,
 	      "the daemon saw no error", "irq errors %d, xlate errors %d, response errors %d",
-	      d->n_irq_err, d->n_xlate_err, d->n_resp_err);
+	      d->b.n_irq_err, d->b.n_xlate_err, d->n_resp_err);
 	pthread_mutex_unlock(&d->lock);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	ctl = ctl_open(-1);
 	expect("DESTROY_DEV uapi0", destroy(ctl, "uapi0"), 0);
 	close(ctl);
@@ -1937,10 +1748,10 @@ static void test_broken(void)
 		hold(d, false, true);
 		pthread_mutex_lock(&d->lock);
 		regions_drop(d);
-		r = xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um);
+		r = xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, &um);
 		if (!r) {
-			d->umem = mem;
-			d->umem_size = BOUNCE_SIZE;
+			d->b.umem = mem;
+			d->b.umem_size = BOUNCE_SIZE;
 		}
 		pthread_mutex_unlock(&d->lock);
 		expect("REG_UMEM before the daemon goes away", r, 0);
@@ -1948,13 +1759,13 @@ static void test_broken(void)
 		pid = sysfs_write_bg("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", d->name);
 		if (check(hold_read(d, &req), "reconnect: the reset request is read", NULL)) {
 			daemon_stop(d);
-			close(d->fd);
-			d->umem = NULL;
+			close(d->b.fd);
+			d->b.umem = NULL;
 			regions_drop(d);
-			d->fd = (int)dev_open(d->name);
-			check(d->fd >= 0, "reconnect: reopen the device", "%s", errname(d->fd));
+			d->b.fd = (int)dev_open(d->name);
+			check(d->b.fd >= 0, "reconnect: reopen the device", "%s", errname(d->b.fd));
 			expect("reconnect: the close gave the umem back (DEREG_UMEM)",
-			       xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um), -ENOENT);
+			       xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM, &um), -ENOENT);
 			check(hold_read(d, &again) && again.request_id == req.request_id &&
 			      again.type == req.type, "reconnect: the unanswered request comes again",
 			      "id %u and %u", req.request_id, again.request_id);
@@ -1973,11 +1784,11 @@ static void test_broken(void)
 	/* the reset of the unbind is never answered */
 	st = sysfs_write("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", d->name, 30);
 	check(st == 0, "unbind with an unanswered reset completes after msg_timeout", "status %d", st);
-	expect("GET_FEATURES on a broken device", xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat), -EPERM);
-	expect("VQ_SETUP on a broken device", xioctl(d->fd, VDUSE_VQ_SETUP, &vc), -EPERM);
+	expect("GET_FEATURES on a broken device", xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat), -EPERM);
+	expect("VQ_SETUP on a broken device", xioctl(d->b.fd, VDUSE_VQ_SETUP, &vc), -EPERM);
 	expect("INJECT_CONFIG_IRQ on a broken device",
-	       xioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), -EPERM);
-	pfd = (struct pollfd){ .fd = d->fd, .events = POLLIN };
+	       xioctl(d->b.fd, VDUSE_DEV_INJECT_CONFIG_IRQ, NULL), -EPERM);
+	pfd = (struct pollfd){ .fd = d->b.fd, .events = POLLIN };
 	r = poll(&pfd, 1, 0);
 	check(r == 1 && (pfd.revents & POLLERR), "poll() on a broken device: POLLERR",
 	      "revents 0x%x", pfd.revents);
@@ -1985,8 +1796,8 @@ static void test_broken(void)
 	st = run(60, "vdpa dev del uapi-brk");
 	check(st == 0, "vdpa dev del of a broken device", "status %d", st);
 	daemon_stop(d);
-	close(d->fd);
-	d->fd = -1;
+	close(d->b.fd);
+	d->b.fd = -1;
 	ctl = ctl_open(-1);
 	expect("DESTROY_DEV of a broken device", destroy(ctl, "uapi-brk"), 0);
 	close(ctl);
@@ -2012,11 +1823,11 @@ static void test_v1(void)
 		return;
 	}
 	d = dev_new(1, "uapi1", 2, 2, 2);
-	expect("API 1 VQ_SETUP with group 2 of 2", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.group = 2)), -EINVAL);
-	expect("API 1 VQ_SETUP with group ~0", xioctl(d->fd, VDUSE_VQ_SETUP, VC(vc.group = ~0U)), -EINVAL);
-	expect("API 1 VQ_SETUP vq 1 group 1", xioctl(d->fd, VDUSE_VQ_SETUP, VC((vc.index = 1, vc.group = 1))), 0);
+	expect("API 1 VQ_SETUP with group 2 of 2", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.group = 2)), -EINVAL);
+	expect("API 1 VQ_SETUP with group ~0", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC(vc.group = ~0U)), -EINVAL);
+	expect("API 1 VQ_SETUP vq 1 group 1", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC((vc.index = 1, vc.group = 1))), 0);
 	e2 = (struct vduse_iotlb_entry_v2){ .start = 0, .last = ~0ULL };
-	expect("IOTLB_GET_FD2 without a vDPA device", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, &e2), -EINVAL);
+	expect("IOTLB_GET_FD2 without a vDPA device", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2), -EINVAL);
 	if (!check(dev_add(d), "vdpa dev add uapi1", NULL))
 		return;
 	daemon_start(d);
@@ -2024,12 +1835,12 @@ static void test_v1(void)
 	check(st == 0, "bind uapi1 to virtio_vdpa", "status %d", st);
 	if (check(blk_path(d, blk, sizeof(blk)), "uapi1: a /dev/vdX appears", NULL)) {
 		st = blk_io(blk, false, 0, 65536);
-		check(!st && !memcmp(iobuf, d->disk, 65536), "uapi1: read 64 KiB", "io status %d", st);
+		check(!st && !memcmp(iobuf, d->b.disk, 65536), "uapi1: read 64 KiB", "io status %d", st);
 	}
-	expect("API 1 VQ_SETUP after DRIVER_OK", xioctl(d->fd, VDUSE_VQ_SETUP, VC((vc.index = 1, vc.group = 0))),
+	expect("API 1 VQ_SETUP after DRIVER_OK", xioctl(d->b.fd, VDUSE_VQ_SETUP, VC((vc.index = 1, vc.group = 0))),
 	       -EINVAL);
 	e2 = (struct vduse_iotlb_entry_v2){ .start = 0, .last = 0 };
-	st = (int)xioctl(d->fd, VDUSE_IOTLB_GET_FD2, &e2);
+	st = (int)xioctl(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2);
 	check(st >= 0 && e2.start == 0 && e2.last == BOUNCE_SIZE / 2 - 1,
 	      "IOTLB_GET_FD2 asid 0: the bounce region, half the bounce size", "got %s, last 0x%llx",
 	      errname(st), (unsigned long long)e2.last);
@@ -2037,29 +1848,29 @@ static void test_v1(void)
 		close(st);
 #define E2(stmt) (e2 = (struct vduse_iotlb_entry_v2){ .start = 0, .last = ~0ULL }, stmt, &e2)
 	expect("IOTLB_GET_FD2 asid 1 (nothing mapped there)",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = 1)), -EINVAL);
-	expect("IOTLB_GET_FD2 asid 2 of 2", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = 2)), -EINVAL);
-	expect("IOTLB_GET_FD2 asid ~0", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = ~0U)), -EINVAL);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = 1)), -EINVAL);
+	expect("IOTLB_GET_FD2 asid 2 of 2", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = 2)), -EINVAL);
+	expect("IOTLB_GET_FD2 asid ~0", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2(e2.asid = ~0U)), -EINVAL);
 	expect("IOTLB_GET_FD2 with reserved[0] set",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2(e2.reserved[0] = 1)), -EINVAL);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2(e2.reserved[0] = 1)), -EINVAL);
 	expect("IOTLB_GET_FD2 with reserved[10] set",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2(e2.reserved[10] = 1)), -EINVAL);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2(e2.reserved[10] = 1)), -EINVAL);
 	expect("IOTLB_GET_FD2 with start > last",
-	       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, E2((e2.start = 2, e2.last = 1))), -EINVAL);
-	expect("IOTLB_GET_FD2 from NULL", xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, NULL), -EFAULT);
+	       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, E2((e2.start = 2, e2.last = 1))), -EINVAL);
+	expect("IOTLB_GET_FD2 from NULL", xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, NULL), -EFAULT);
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL, .asid = 2 };
-	expect3("IOTLB_GET_INFO asid 2 of 2", xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii),
+	expect3("IOTLB_GET_INFO asid 2 of 2", xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii),
 		-EINVAL, -EFAULT, ROW_INFO_ERRNO);
 	ii = (struct vduse_iova_info){ .start = 0, .last = ~0ULL, .asid = 1 };
 	expect("IOTLB_GET_INFO asid 1 (nothing mapped there)",
-	       xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
-	um = (struct vduse_iova_umem){ .uaddr = (uintptr_t)d->disk, .size = BOUNCE_SIZE / 2, .asid = 2 };
-	expect("REG_UMEM asid 2 of 2", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
+	       xioctl(d->b.fd, VDUSE_IOTLB_GET_INFO, &ii), -EINVAL);
+	um = (struct vduse_iova_umem){ .uaddr = (uintptr_t)d->b.disk, .size = BOUNCE_SIZE / 2, .asid = 2 };
+	expect("REG_UMEM asid 2 of 2", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
 	um.asid = 1;
-	expect("REG_UMEM asid 1 (no bounce region)", xioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
-	expect("DEREG_UMEM asid 2 of 2", xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM,
+	expect("REG_UMEM asid 1 (no bounce region)", xioctl(d->b.fd, VDUSE_IOTLB_REG_UMEM, &um), -EINVAL);
+	expect("DEREG_UMEM asid 2 of 2", xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM,
 					       (um.asid = 2, &um)), -EINVAL);
-	expect("DEREG_UMEM asid 1 (nothing registered)", xioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM,
+	expect("DEREG_UMEM asid 1 (nothing registered)", xioctl(d->b.fd, VDUSE_IOTLB_DEREG_UMEM,
 							       (um.asid = 1, &um)), -ENOENT);
 	st = run(60, "vdpa dev del uapi1");
 	check(st == 0, "vdpa dev del uapi1", "status %d", st);
@@ -2142,12 +1953,12 @@ static void vhost_map_check(struct dev *d, int vfd, uint32_t asid, uint64_t iova
 	      d->n_update - before, d->upd_asid, (unsigned long long)d->upd_start,
 	      (unsigned long long)d->upd_last);
 	pthread_mutex_unlock(&d->lock);
-	if (d->api >= 1)
-		fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD2, &e2);
+	if (d->b.api >= 1)
+		fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2);
 	else
-		fd = xioctl(d->fd, VDUSE_IOTLB_GET_FD, &e2);
+		fd = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e2);
 	snprintf(name, sizeof(name), "%s: IOTLB_GET_FD%s finds the mapping", tag,
-		 d->api >= 1 ? "2" : "");
+		 d->b.api >= 1 ? "2" : "");
 	if (!check(fd >= 0 && e2.start == iova && e2.last == iova + len - 1 &&
 		   e2.perm == VDUSE_ACCESS_RW, name, "got %s, [0x%llx, 0x%llx] perm %u",
 		   errname(fd), (unsigned long long)e2.start, (unsigned long long)e2.last, e2.perm))
@@ -2168,6 +1979,8 @@ static void test_vhost_dev(int api)
 {
 	const char *tag = api ? "API 1" : "API 0";
 	struct vhost_vring_state vs;
+	char lnk[64], path[128];
+	ssize_t n;
 	struct dev *d;
 	uint64_t feat = 0, bf;
 	uint8_t *mem;
@@ -2185,6 +1998,30 @@ static void test_vhost_dev(int api)
 	vfd = vhost_open(d);
 	if (!check(vfd >= 0, "open /dev/vhost-vdpa-N", NULL))
 		return;
+	/* the open resets the device: a daemon answering FAILED cannot refuse it */
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", vfd);
+	n = readlink(lnk, path, sizeof(path) - 1);
+	if (n > 0) {
+		long fd2;
+
+		path[n] = 0;
+		close(vfd);
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = true;
+		pthread_mutex_unlock(&d->lock);
+		fd2 = open(path, O_RDWR | O_CLOEXEC);
+		fd2 = fd2 < 0 ? -errno : fd2;
+		pthread_mutex_lock(&d->lock);
+		d->status_fail = false;
+		pthread_mutex_unlock(&d->lock);
+		expect3("open of vhost-vdpa, its reset answered FAILED", fd2 < 0 ? fd2 : 0, 0, -EIO,
+			ROW_RESET_FAILED);
+		if (fd2 >= 0)
+			close((int)fd2);
+		vfd = vhost_open(d);
+		if (!check(vfd >= 0, "open /dev/vhost-vdpa-N again", NULL))
+			return;
+	}
 	expect("VHOST_SET_OWNER", xioctl(vfd, VHOST_SET_OWNER, NULL), 0);
 	r = xioctl(vfd, VHOST_GET_FEATURES, &feat);
 	check(!r && feat == (BLK_FEATURES | F(VIRTIO_F_RING_PACKED)),
@@ -2218,7 +2055,7 @@ static void test_vhost_dev(int api)
 	feat = BLK_FEATURES | F(VIRTIO_F_RING_PACKED);
 	expect("VHOST_SET_FEATURES with VIRTIO_F_RING_PACKED", xioctl(vfd, VHOST_SET_FEATURES, &feat), 0);
 	feat = 0;
-	r = xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &feat);
+	r = xioctl(d->b.fd, VDUSE_DEV_GET_FEATURES, &feat);
 	check(!r && (feat & F(VIRTIO_F_RING_PACKED)), "GET_FEATURES: the driver took packed rings",
 	      "got %s, 0x%llx", errname(r), (unsigned long long)feat);
 	vs = (struct vhost_vring_state){ .index = 0 };
@@ -2262,7 +2099,7 @@ static void test_vhost_dev(int api)
 		r = xioctl(vfd, VHOST_VDPA_GET_CONFIG, &vc);
 		check(!r && vc.cap == DISK_SECTORS, "the driver reads the daemon's config space",
 		      "got %s, capacity %llu", errname(r), (unsigned long long)vc.cap);
-		expect("SET_CONFIG from the daemon", xioctl(d->fd, VDUSE_DEV_SET_CONFIG, &dc), 0);
+		expect("SET_CONFIG from the daemon", xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &dc), 0);
 		r = xioctl(vfd, VHOST_VDPA_GET_CONFIG, &vc);
 		check(!r && vc.cap == 12345, "the driver reads the daemon's update",
 		      "got %s, capacity %llu", errname(r), (unsigned long long)vc.cap);
@@ -2295,7 +2132,7 @@ static void test_vhost_dev(int api)
 		check(!r && vs.num == 1, "VHOST_VDPA_GET_VRING_GROUP of vq 1: the group VQ_SETUP gave",
 		      "got %s, %u", errname(r), vs.num);
 		expect("IOTLB_GET_FD2 asid 1 before anything is mapped there",
-		       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD2, &e2), -EINVAL);
+		       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2), -EINVAL);
 		vs = (struct vhost_vring_state){ .index = 1, .num = 1 };
 		r = xioctl(vfd, VHOST_VDPA_SET_GROUP_ASID, &vs);
 		expect("VHOST_VDPA_SET_GROUP_ASID group 1 -> asid 1", r, 0);
@@ -2306,13 +2143,13 @@ static void test_vhost_dev(int api)
 		pthread_mutex_unlock(&d->lock);
 		vhost_map_check(d, vfd, 1, 0x100000, mem + (2 << 20), 1 << 20, tag);
 		e2 = (struct vduse_iotlb_entry_v2){ .start = 0x100000, .last = 0x100000, .asid = 0 };
-		r = xioctl(d->fd, VDUSE_IOTLB_GET_FD2, &e2);
+		r = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2);
 		check(r >= 0 && e2.offset == 0, "asid 0 still maps its own memory (file offset 0)",
 		      "got %s, offset 0x%llx", errname(r), (unsigned long long)e2.offset);
 		if (r >= 0)
 			close((int)r);
 		e2 = (struct vduse_iotlb_entry_v2){ .start = 0x100000, .last = 0x100000, .asid = 1 };
-		r = xioctl(d->fd, VDUSE_IOTLB_GET_FD2, &e2);
+		r = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD2, &e2);
 		check(r >= 0 && e2.offset == 2 << 20, "asid 1 maps the other memory (file offset 2 MiB)",
 		      "got %s, offset 0x%llx", errname(r), (unsigned long long)e2.offset);
 		if (r >= 0)
@@ -2324,7 +2161,7 @@ static void test_vhost_dev(int api)
 		struct vduse_iotlb_entry e = { .start = 0x100000, .last = 0x100000 };
 
 		expect("IOTLB_GET_FD after the invalidate",
-		       xioctl_fd(d->fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
+		       xioctl_fd(d->b.fd, VDUSE_IOTLB_GET_FD, &e), -EINVAL);
 	}
 	close(vfd);
 	munmap(mem, 4 << 20);
