@@ -60,7 +60,9 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
   VDK_SETS="project" (module sets to run; default "in-tree project"),
   VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
-  default $VDK_CACHE/guest.lock).
+  default $VDK_CACHE/guest.lock),
+  VDK_GUEST_ENV="VDK_LOAD_ITERATIONS=1000 ..." (NAME=VALUE pairs exported
+  to every scenario in the guest; NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*).
   -h, --help       this text
 EOF
 }
@@ -92,6 +94,12 @@ done
 tags=${tags:-$(vdk_tags)}
 tags=$(echo "$tags" | xargs)
 for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
+guest_env=
+for kv in ${VDK_GUEST_ENV:-}; do
+	[[ $kv =~ ^VDK_[A-Z0-9_]+=[A-Za-z0-9._,:/-]*$ ]] ||
+		{ echo "run.sh: VDK_GUEST_ENV: '$kv' is not NAME=VALUE (NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*)" >&2; exit 2; }
+	guest_env+="export ${kv%%=*}='${kv#*=}'"$'\n'
+done
 
 GUEST=$VDK_TOP/tests/guest
 # Where the scenarios come from (make demo points it at tests/demo).
@@ -416,6 +424,7 @@ VDK_KVER='$kver'
 VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 EOF
+	printf '%s' "$guest_env" >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
