@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa virtio_blk
 # vdk-project-modules: vduse
-# vdk-timeout: 200
+# vdk-timeout: 120
+# vdk-in-tree: once
 #
 # A daemon restarted with its reconnect log resumes the device: qemu-storage-
 # daemon exports a 128 MiB file (two queues of 256, msg_timeout 20 s), bound
