@@ -18,7 +18,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help deb rpm pkg-check status install-status
+	checkpatch sparse demo help deb rpm pkg-check status install-status soak
 
 all: modules
 
@@ -35,6 +35,7 @@ help:
 	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
+	@echo 'make soak [KERNELS="6.1 7.2"]        the load scenario, 1000 iterations (scripts/soak.sh)'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
 	@echo 'make deb                             build/pkg/vduse-dkms_<version>_all.deb'
@@ -91,6 +92,9 @@ matrix:
 
 demo:
 	@$(TOP)/scripts/demo.sh
+
+soak:
+	@$(TOP)/scripts/soak.sh $(KERNELS)
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch.sh
