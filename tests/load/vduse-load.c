@@ -604,7 +604,7 @@ struct iter_stats {
 static bool iteration(int it, struct iter_stats *s)
 {
 	double t = now(), t1;
-	char path[128];
+	char path[VDUSE_NAME_MAX];	/* VDUSE_DESTROY_DEV reads all of it */
 	int r, fails = 0;
 
 	memset(s, 0, sizeof(*s));
