@@ -10,9 +10,10 @@
 # to virtio_vdpa; fio writes 96 MiB at random (4-64 KiB blocks, queue depth
 # 16, crc32c and fio's block header in every block) and then reads every
 # block back and verifies it. qemu-storage-daemon is SIGKILLed twice while
-# fio runs, with requests in flight, and each time started again with the
-# same arguments within 1 s: libvduse finds the device (VDUSE_CREATE_DEV
-# EEXIST), reopens /dev/vduse/NAME inside the reconnect window, reads the
+# fio runs (3 s after fio starts and 2 s after the daemon is back), each time
+# at a moment when /sys/block/vdX/inflight is not zero, and each time
+# started again with the same arguments 1 s later: libvduse finds the device
+# (VDUSE_CREATE_DEV EEXIST), reopens /dev/vduse/NAME inside the reconnect window, reads the
 # rings (VDUSE_VQ_GET_INFO) and resubmits what its log
 # ($TMPDIR/vduse-blk-ID) says was in flight. fio must end with status 0, no
 # I/O error and no verify failure; the kernel must not have fenced the
@@ -65,11 +66,22 @@ daemon_alive() {
 	return 1
 }
 
-kills=0
-for at in 3 3; do
-	sleep "$at"
-	kill -0 "$fio_pid" 2>/dev/null || break
+# in_flight: requests of the disk in flight now (sets inflight)
+in_flight() {
 	inflight=$(awk '{ print $1 + $2 }' "/sys/block/$blk/inflight")
+	[ "$inflight" -gt 0 ]
+}
+
+kills=0
+for at in 3 2; do
+	sleep "$at"
+	# the kill lands while requests are in flight
+	t0=$SECONDS
+	until in_flight || ! kill -0 "$fio_pid" 2>/dev/null || [ $((SECONDS - t0)) -ge 5 ]; do
+		sleep 0.02
+	done
+	kill -0 "$fio_pid" 2>/dev/null || break
+	[ "$inflight" -gt 0 ] || tap_not_ok "fio runs but no request was in flight for 5 s"
 	say "SIGKILL qemu-storage-daemon (pid $QSD_PID), $inflight requests in flight"
 	kill -KILL "$QSD_PID"
 	wait "$QSD_PID" 2>/dev/null
