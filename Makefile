@@ -18,7 +18,8 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help deb rpm pkg-check status install-status fuzz
+	checkpatch sparse demo help deb rpm pkg-check status install-status fuzz \
+	soak
 
 all: modules
 
@@ -37,6 +38,7 @@ help:
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make fuzz [KERNELS=...]              the long fuzzer run (VDK_FUZZ_OPS, default 1000000;'
 	@echo '                                     VDK_FUZZ_SEED, VDK_FUZZ_TIME; scripts/fuzz.sh --help)'
+	@echo 'make soak [KERNELS="6.1 7.2"]        the load scenario, 1000 iterations (scripts/soak.sh)'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
 	@echo 'make deb                             build/pkg/vduse-dkms_<version>_all.deb'
@@ -96,6 +98,9 @@ fuzz:
 
 demo:
 	@$(TOP)/scripts/demo.sh
+
+soak:
+	@$(TOP)/scripts/soak.sh $(KERNELS)
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch.sh

@@ -64,7 +64,9 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIO_TIMEOUT (the in-guest limit of every scenario, seconds,
   instead of their "# vdk-timeout:" lines; make fuzz sets it),
   VDK_FUZZ_* (exported into the guest's scenarios: VDK_FUZZ_SEED,
-  VDK_FUZZ_OPS, VDK_FUZZ_TIME of tests/guest/70-fuzz.sh).
+  VDK_FUZZ_OPS, VDK_FUZZ_TIME of tests/guest/70-fuzz.sh),
+  VDK_GUEST_ENV="VDK_LOAD_ITERATIONS=1000 ..." (NAME=VALUE pairs exported
+  to every scenario in the guest; NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*).
   -h, --help       this text
 EOF
 }
@@ -96,6 +98,12 @@ done
 tags=${tags:-$(vdk_tags)}
 tags=$(echo "$tags" | xargs)
 for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
+guest_env=
+for kv in ${VDK_GUEST_ENV:-}; do
+	[[ $kv =~ ^VDK_[A-Z0-9_]+=[A-Za-z0-9._,:/-]*$ ]] ||
+		{ echo "run.sh: VDK_GUEST_ENV: '$kv' is not NAME=VALUE (NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*)" >&2; exit 2; }
+	guest_env+="export ${kv%%=*}='${kv#*=}'"$'\n'
+done
 
 GUEST=$VDK_TOP/tests/guest
 # Where the scenarios come from (make demo points it at tests/demo).
@@ -420,9 +428,10 @@ VDK_KVER='$kver'
 VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 EOF
-	# Settings for the scenarios (tests/guest/70-fuzz.sh): /init sources
-	# this file, so what it exports reaches them.
+	# Settings for the scenarios (tests/guest/70-fuzz.sh, 72-load.sh):
+	# /init sources this file, so what it exports reaches them.
 	for k in ${!VDK_FUZZ_@}; do printf 'export %s=%q\n' "$k" "${!k}"; done >>"$stage/vdk/config"
+	printf '%s' "$guest_env" >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
