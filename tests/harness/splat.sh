@@ -34,6 +34,7 @@ VDK_SPLAT_PATTERNS=(
 	'held lock freed'
 	'lock held when returning to user'
 	'DEBUG_LOCKS_WARN_ON'
+	'trying to register non-static key'
 	# stalls and hung tasks
 	'hung task'
 	'blocked for more than'
@@ -48,6 +49,15 @@ VDK_SPLAT_PATTERNS=(
 	'Bad page'
 	'double free'
 	'use-after-free'
+	'ODEBUG:'
+	'usercopy:'
+	# kmemleak (debug kernels): a leak that tests/guest/init attributes to
+	# our modules, which it writes to the kernel log as "kmemleak:
+	# unreferenced object ..." (the base kernel's suspects are only listed,
+	# and kmemleak's own "N new suspected memory leaks" line is not a
+	# verdict), and kmemleak giving up, which would make its verdict empty
+	'unreferenced object'
+	'kmemleak: (Cannot|Kernel memory leak detector disabled|.*disabled)'
 	# a userspace crash (the kernel logs it): the daemon or a tool died
 	'segfault at'
 )
