@@ -18,7 +18,8 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help deb rpm pkg-check status install-status
+	checkpatch sparse demo help deb rpm pkg-check status install-status \
+	check-debug
 
 all: modules
 
@@ -34,6 +35,8 @@ help:
 	@echo 'make demo                            see it work: Debian 12 kernel in QEMU,'
 	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
+	@echo 'make check-debug                     the guest scenarios on a KASAN/lockdep/kmemleak'
+	@echo '                                     kernel built from linux-source-6.1 (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
@@ -85,6 +88,9 @@ distclean: clean
 
 check:
 	@$(TOP)/scripts/check.sh $(KERNELS)
+
+check-debug:
+	@$(TOP)/scripts/check.sh --debug
 
 matrix:
 	@$(TOP)/scripts/matrix.sh $(KERNELS)
