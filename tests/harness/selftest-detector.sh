@@ -45,6 +45,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)
 [    0.053000] kmemleak: Automatic memory scanning thread started
 [   40.100000] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
 [    0.090000] Running RCU self tests
+[    0.000000] rcu: 	RCU callback double-/use-after-free debug is enabled.
 [    0.091000] lockdep: fixing up alternatives.
 [vdk in-tree/container] WARNING: this is userspace output, not the kernel log
 [vdk in-tree/container] FAILED: BUG: a scenario message

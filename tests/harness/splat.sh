@@ -62,6 +62,13 @@ VDK_SPLAT_PATTERNS=(
 	'segfault at'
 )
 
+# Kernel log lines that match a pattern above but report no problem: boot
+# banners of the debug kernel's checks.
+VDK_SPLAT_BENIGN=(
+	# CONFIG_DEBUG_OBJECTS_RCU_HEAD announcing itself
+	'rcu:[[:space:]]+RCU callback double-/use-after-free debug is enabled\.$'
+)
+
 vdk_splat_regex() {
 	local IFS='|'
 	echo "${VDK_SPLAT_PATTERNS[*]}"
@@ -72,5 +79,6 @@ vdk_splats() {
 	# Strip the CRs of the serial console and colour escapes, keep
 	# timestamped lines only.
 	tr -d '\r' <"$1" | sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-		grep -aE '^\[ *[0-9]+\.[0-9]+\] ' | grep -aE "$(vdk_splat_regex)"
+		grep -aE '^\[ *[0-9]+\.[0-9]+\] ' | grep -aE "$(vdk_splat_regex)" |
+		grep -avE "$(IFS='|'; echo "${VDK_SPLAT_BENIGN[*]}")"
 }
