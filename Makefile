@@ -19,7 +19,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
 	checkpatch sparse demo help deb rpm pkg-check status install-status fuzz \
-	soak
+	soak check-debug
 
 all: modules
 
@@ -35,6 +35,8 @@ help:
 	@echo 'make demo                            see it work: Debian 12 kernel in QEMU,'
 	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
+	@echo 'make check-debug                     the guest scenarios on a KASAN/lockdep/kmemleak'
+	@echo '                                     kernel built from linux-source-6.1 (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
 	@echo 'make fuzz [KERNELS=...]              the long fuzzer run (VDK_FUZZ_OPS, default 1000000;'
 	@echo '                                     VDK_FUZZ_SEED, VDK_FUZZ_TIME; scripts/fuzz.sh --help)'
@@ -89,6 +91,9 @@ distclean: clean
 
 check:
 	@$(TOP)/scripts/check.sh $(KERNELS)
+
+check-debug:
+	@$(TOP)/scripts/check.sh --debug
 
 matrix:
 	@$(TOP)/scripts/matrix.sh $(KERNELS)

@@ -22,6 +22,9 @@ The pinned release of kernels.conf is used; if it has left the archive, the
 newest release matching the pattern column is used instead, with a loud
 warning. The release used is written to $VDK_KERNELS_DIR/resolved/<TAG>
 (scripts/lib/kernels.sh: vdk_resolve_kver TAG). Downloads run in parallel.
+A debug kernel of tests/kernels-debug.conf (6.1-debug) is not downloaded:
+scripts/mkdebugkernel.sh builds it (or finds it cached) and publishes it
+there under its release.
 
   --print     print "TAG KVER DIR" for each kernel after fetching
   --refresh   refresh the private apt lists first (otherwise at most daily)
@@ -51,7 +54,7 @@ tags=
 for a in "${@:-$(vdk_tags)}"; do
 	for w in $a; do
 		t=$(awk -v a="$w" '!/^[[:space:]]*(#|$)/ && ($1 == a || $2 == a) { print $1; exit }' \
-			"$VDK_KERNELS_CONF")
+			"$VDK_KERNELS_CONF" "$VDK_KERNELS_DEBUG_CONF")
 		[ -n "$t" ] || vdk_die "'$w' is neither a tag nor a release of $VDK_KERNELS_CONF (tags: $(vdk_tags | tr '\n' ' '))"
 		tags="$tags $t"
 	done
@@ -107,6 +110,14 @@ unpack_one() {
 declare -A kv kp
 want=
 for tag in $tags; do
+	if vdk_local "$tag"; then
+		# A debug kernel is built here, not fetched (cached after the
+		# first build).
+		out=$("$VDK_TOP/scripts/mkdebugkernel.sh" --print) ||
+			vdk_die "kernel $tag: scripts/mkdebugkernel.sh failed"
+		kv[$tag]=${out%% *}
+		continue
+	fi
 	kv[$tag]=$(vdk_resolve_kver "$tag")
 	k=${kv[$tag]}
 	if vdk_kernel_ready "$k"; then
@@ -133,7 +144,7 @@ if [ -n "$want" ]; then
 	declare -A pid
 	for tag in $tags; do
 		k=${kv[$tag]}
-		vdk_kernel_ready "$k" && continue
+		if vdk_local "$tag" || vdk_kernel_ready "$k"; then continue; fi
 		[ -z "${pid[$k]:-}" ] || continue
 		debs=
 		for p in ${kp[$k]}; do

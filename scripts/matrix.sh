@@ -13,6 +13,8 @@ Usage: ${0##*/} [--sparse] [TAG...]
 
 Build the modules for each kernel TAG of tests/kernels.conf (default: all)
 inside its suite's chroot (scripts/mkchroot.sh creates and caches them),
+or, for a debug kernel of tests/kernels-debug.conf (named explicitly, e.g.
+6.1-debug), on the host against the tree scripts/mkdebugkernel.sh built,
 with W=1 and KCFLAGS=-Werror. Prints one result line per kernel
 (PASS/FAIL matrix/<tag>/build and matrix/<tag>/probes, the
 latter comparing the probe results with tests/compat/expected), a kernel x module table and the closing
@@ -41,7 +43,7 @@ out=$VDK_TOP/build/matrix
 mkdir -p "$out"
 
 # Create the chroots first, one per suite.
-suites=$(for t in $tags; do vdk_kfield "$t" chroot; done | sort -u)
+suites=$(for t in $tags; do vdk_local "$t" || vdk_kfield "$t" chroot; done | sort -u)
 for s in $suites; do
 	if ! "$VDK_TOP/scripts/mkchroot.sh" "$s"; then
 		echo "FAIL  matrix/chroot-$s  (scripts/mkchroot.sh $s failed; see the lines above)"
@@ -71,10 +73,25 @@ sparse_result() {
 }
 
 for tag in $tags; do
-	kver=$(vdk_kfield "$tag" kver)
-	suite=$(vdk_kfield "$tag" chroot)
-	root=$("$VDK_TOP/scripts/mkchroot.sh" --path "$suite")
 	log=$out/$tag${mode/build/}.log
+	# A debug kernel (tests/kernels-debug.conf) is built here, and so are
+	# our modules for it: on the host, whose compiler built it, against
+	# its tree; its probes must give what its "as" kernel's give.
+	exp_tag=$tag
+	if vdk_local "$tag"; then
+		exp_tag=$(vdk_kfield "$tag" as)
+		if ! kv=$("$VDK_TOP/scripts/mkdebugkernel.sh" --print 2>"$log"); then
+			echo "FAIL  matrix/$tag/build  (scripts/mkdebugkernel.sh failed; log: $log)"
+			fail=$((fail + 1))
+			continue
+		fi
+		kver=${kv%% *}
+		kdir=${kv#* }/src
+	else
+		kver=$(vdk_kfield "$tag" kver)
+		suite=$(vdk_kfield "$tag" chroot)
+		root=$("$VDK_TOP/scripts/mkchroot.sh" --path "$suite")
+	fi
 	if [ $mode = sparse ]; then
 		args="C=2 VDK_TEST_MODULES=y"
 		name=sparse/$tag
@@ -82,22 +99,27 @@ for tag in $tags; do
 		args="W=1 KCFLAGS=-Werror VDK_TEST_MODULES=y${with_sparse:+ C=2}"
 		name=matrix/$tag
 	fi
-	vdk_log "$name: building for $kver in the $suite chroot"
+	vdk_log "$name: building for $kver $(vdk_local "$tag" && echo "on the host against $kdir" || echo "in the $suite chroot")"
 	rm -rf "$VDK_TOP/build/$kver/out"
 	# The repository is bind-mounted at the same path inside the chroot so
 	# the build directory's absolute symlinks stay valid; /proc is needed by
 	# objtool on newer kernels. The mount namespace takes both away again.
 	rc=0
-	unshare -m /bin/bash -c '
-		set -e
-		root=$1 top=$2; shift 2
-		mkdir -p "$root$top"
-		mount --bind "$top" "$root$top"
-		mount -t proc proc "$root/proc"
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LC_ALL=C.UTF-8 "$@"
-	' vdk "$root" "$VDK_TOP" make -C "$VDK_TOP" KVER="$kver" \
-		KDIR="/usr/src/linux-headers-$kver" $args modules >"$log" 2>&1 || rc=$?
+	if vdk_local "$tag"; then
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+			make -C "$VDK_TOP" KVER="$kver" KDIR="$kdir" $args modules >"$log" 2>&1 || rc=$?
+	else
+		unshare -m /bin/bash -c '
+			set -e
+			root=$1 top=$2; shift 2
+			mkdir -p "$root$top"
+			mount --bind "$top" "$root$top"
+			mount -t proc proc "$root/proc"
+			exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+				HOME=/root LC_ALL=C.UTF-8 "$@"
+		' vdk "$root" "$VDK_TOP" make -C "$VDK_TOP" KVER="$kver" \
+			KDIR="/usr/src/linux-headers-$kver" $args modules >"$log" 2>&1 || rc=$?
+	fi
 	if [ $mode = sparse ]; then
 		sparse_result "$name" "$log" "$rc"
 		continue
@@ -108,7 +130,7 @@ for tag in $tags; do
 	while read -r macro want; do
 		have=no
 		[ -f "$cfg" ] && grep -q "^#define $macro 1" "$cfg" && have=yes
-		case " $want " in *" $tag "*) exp=yes ;; *) exp=no ;; esac
+		case " $want " in *" $exp_tag "*) exp=yes ;; *) exp=no ;; esac
 		[ $have = $exp ] || bad="$bad $macro(expected $exp, got $have)"
 	done < <(grep -vE '^[[:space:]]*(#|$)' "$VDK_TOP/tests/compat/expected")
 	if [ -f "$cfg" ] && [ -z "$bad" ]; then

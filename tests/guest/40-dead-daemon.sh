@@ -26,8 +26,12 @@ trap cleanup_vdpa EXIT
 	tap_skip "the in-tree VDUSE hangs in del_gendisk when its daemon dies (docs/vduse.md)"
 
 load vduse virtio_vdpa virtio_blk
+# ios DISK: the reads and writes DISK has completed
+ios() {
+	awk '{ print $1 + $5 }' "/sys/block/$1/stat"
+}
 round() {
-	local name=$1 order=$2 disk blk fio_pid rc t0 t_kill limit
+	local name=$1 order=$2 disk blk fio_pid rc t0 t_kill limit ios0
 	disk=$VDK_WORK/$name.raw
 	must "create the backing file" truncate -s $((64 << 20)) "$disk"
 	qsd_start "$name" "$disk" ",queue-size=256"
@@ -37,11 +41,16 @@ round() {
 	blk=$(basename "/sys/bus/vdpa/devices/$name"/virtio*/block/vd*)
 	wait_for 10 "/dev/$blk" test -b "/dev/$blk"
 
+	ios0=$(ios "$blk")
+	# (never a regular file in /dev/ if the disk is gone before fio opens it)
 	fio --name="vdk-dead-$name" --filename="/dev/$blk" --direct=1 --ioengine=libaio \
 		--iodepth=32 --rw=randrw --bsrange=4k-256k --size=48M --time_based --runtime=100 \
-		--output="$VDK_WORK/fio-$name.log" &
+		--allow_file_create=0 --output="$VDK_WORK/fio-$name.log" &
 	fio_pid=$!
-	sleep 3
+	# The daemon dies under I/O: once the disk has completed requests (fio
+	# takes seconds to start on a slow kernel), and a moment more.
+	wait_for 20 "fio's first I/O on /dev/$blk" eval "[ \$(ios $blk) -gt $ios0 ]"
+	sleep 2
 	kill -0 "$fio_pid" 2>/dev/null || tap_not_ok "fio ended before the daemon was killed"
 	say "killing qemu-storage-daemon (pid $QSD_PID) with SIGKILL under I/O"
 	kill -KILL "$QSD_PID"

@@ -14,6 +14,9 @@
 #   VDK_OURS       the modules this run's project set provides (in the project
 #                  set only; empty in the in-tree set)
 #   VDK_HARNESS_SELFTEST=1  assert one deliberately wrong expectation
+#   VDK_SLOW       how many times slower this kernel is than a stock one (1;
+#                  the debug kernel's "slow" column of tests/kernels-debug.conf):
+#                  wait_for's limits are scaled by it
 # A scenario ends with exactly one of tap_ok / tap_not_ok / tap_skip. Its
 # console output (stdout/stderr) lands in the kernel console log.
 
@@ -81,9 +84,10 @@ quiet() {
 	"$@" >/dev/null
 }
 
-# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s until it succeeds.
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s until it succeeds
+# (SECONDS times VDK_SLOW).
 wait_for() {
-	local t=$(($1 * 10)) what=$2
+	local t=$(($1 * 10 * ${VDK_SLOW:-1})) what=$2
 	shift 2
 	while ! "$@" 2>/dev/null; do
 		t=$((t - 1))

@@ -34,17 +34,25 @@ Output: one line per result,
   PASS|FAIL|SKIP guest/<tag>/<set>/<scenario>   [  (reason or log)]
   PASS|FAIL guest/<tag>/boot                     the guest ran its plan to the end
   PASS|FAIL guest/<tag>/kernel-log               the splat detector (WARNING:, BUG:,
-                                                 Oops, lockdep, hung task, ...)
+                                                 Oops, KASAN, lockdep, hung task, ...)
+  PASS|FAIL guest/<tag>/kmemleak                 kernels with kmemleak (the debug
+                                                 kernel): no leak allocated through
+                                                 our modules (tests/guest/init)
 then a kernel x set x scenario table and "N passed, N failed, N skipped".
 Exit status 0 iff nothing failed. Logs: build/harness/<KVER>/ (console.log,
 tap.log). Progress goes to stderr.
 
-  --kernels TAGS   kernels to boot (tags of tests/kernels.conf)
+  --kernels TAGS   kernels to boot (tags of tests/kernels.conf, or the debug
+                   kernel 6.1-debug of tests/kernels-debug.conf, which
+                   scripts/mkdebugkernel.sh builds once; its time limits are
+                   scaled by its "slow" column)
   --selftest       show the harness can fail (also VDK_HARNESS_SELFTEST=1):
                    the container scenario expects a wrong size and the guest
                    raises a kernel report (lkdtm WARN, else a hung task on a
                    stalled VDUSE disk, else a WARNING: line via /dev/kmsg);
-                   both must come out as FAIL
+                   both must come out as FAIL; on a kernel with kmemleak,
+                   kmemleak-test.ko's deliberate leaks count as ours, and
+                   guest/<tag>/kmemleak must FAIL too
   --timeout S      hard limit per guest (default \$VDK_GUEST_TIMEOUT, else
                    90 s plus the in-guest limits of its scenarios)
   --kvm MODE       auto (default, \$VDK_KVM): probe KVM once per host boot
@@ -306,7 +314,7 @@ intree_has() { # KVER MODULE
 run_kernel() {
 	local tag=$1 kver kdir run outdir s name mods pmods m reason set plan ours
 	local intree_ok project_ok stage t0 status tap log rc qpid elapsed
-	local splats first nsplat done_ok boot_at n limit upstream twin t k
+	local splats first nsplat done_ok boot_at n limit upstream twin t k slow
 	kver=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
 	if [ -z "$kver" ] || ! vdk_kernel_ready "$kver"; then
 		for s in $(scenario_files); do
@@ -318,6 +326,11 @@ run_kernel() {
 		return
 	fi
 	kdir=$VDK_KERNELS_DIR/$kver
+	# A debug kernel (KASAN, lockdep: tests/kernels-debug.conf) runs
+	# several times slower: its time limits, in the guest and here, are
+	# scaled by its "slow" factor.
+	slow=$(vdk_kfield "$tag" slow)
+	slow=${slow:-1}
 	run=$OUT/$kver
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -394,7 +407,7 @@ run_kernel() {
 				result SKIP "guest/$tag/$set/$name" "$reason"
 				cell[$tag/$set/$name]=SKIP
 			else
-				plan="$plan$set $s ${VDK_SCENARIO_TIMEOUT:-$(scen_field "$SCEN_DIR/$s" timeout)}
+				plan="$plan$set $s $((${VDK_SCENARIO_TIMEOUT:-$(scen_field "$SCEN_DIR/$s" timeout)} * slow))
 "
 			fi
 		done
@@ -427,6 +440,7 @@ VDK_TAG='$tag'
 VDK_KVER='$kver'
 VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
+VDK_SLOW='$slow'
 EOF
 	# Settings for the scenarios (tests/guest/70-fuzz.sh, 72-load.sh):
 	# /init sources this file, so what it exports reaches them.
@@ -434,6 +448,9 @@ EOF
 	printf '%s' "$guest_env" >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
+	# the kmemleak self-test's deliberate leaker (tests/guest/init)
+	[ "$selftest" != 1 ] || ! grep -q '^CONFIG_DEBUG_KMEMLEAK_TEST=m' "$kdir/config" 2>/dev/null ||
+		mods="$mods kmemleak-test"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
 	[ -z "$ours" ] || mods="$mods $(modinfo -F depends "$outdir"/*.ko | tr ',' ' ')"
 	# shellcheck disable=SC2046
@@ -447,8 +464,10 @@ EOF
 	# Boot.
 	limit=$guest_timeout
 	if [ "$limit" = auto ]; then
-		limit=90
-		[ "$selftest" != 1 ] || limit=$((limit + 60))
+		limit=$((90 * slow))
+		[ "$selftest" != 1 ] || limit=$((limit + 60 * slow))
+		# kmemleak's scans at the start and the end of the plan
+		! grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" 2>/dev/null || limit=$((limit + 300))
 		while read -r _ _ m; do
 			[ -z "$m" ] || limit=$((limit + m))
 		done <<<"$plan"
@@ -516,6 +535,21 @@ EOF
 			cell[$tag/$set/$name]=FAIL ;;
 		esac
 	done <<<"$plan"
+
+	# kmemleak's verdict on a kernel that has it (tests/guest/init:
+	# kmemleak_check), the test after the plan's.
+	if grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" 2>/dev/null; then
+		local kl
+		kl=$(sed -n 's/^# kmemleak: \(.*at the end of the plan.*\)/\1/p' "$tap.clean" | head -n 1)
+		line=$(grep -E "^(not )?ok [0-9]+ - kmemleak$" "$tap.clean" | head -n 1 || true)
+		case $line in
+		"ok "*) result PASS "guest/$tag/kmemleak" "$kl" ;;
+		"not ok "*)
+			why=$(grep -B1 -E "^not ok [0-9]+ - kmemleak$" "$tap.clean" | sed -n 's/^# reason: //p' | head -n 1)
+			result FAIL "guest/$tag/kmemleak" "${why:-failed}; log $log" ;;
+		*) result FAIL "guest/$tag/kmemleak" "no kmemleak verdict: the guest did not reach the end of its plan; log $log" ;;
+		esac
+	fi
 
 	done_ok=FAIL
 	if grep -q '^VDK-DONE' "$tap.clean"; then

@@ -41,6 +41,12 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)
 [    6.100000] vdpa: loading out-of-tree module taints kernel.
 [    6.100100] vdpa: module verification failed: signature and/or required key missing - tainting kernel
 [    6.668170] virtio_blk virtio0: [vda] 131072 512-byte logical blocks (67.1 MB/64.0 MiB)
+[    0.052000] kmemleak: Kernel memory leak detector initialized (mem pool available: 15979)
+[    0.053000] kmemleak: Automatic memory scanning thread started
+[   40.100000] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+[    0.090000] Running RCU self tests
+[    0.000000] rcu: 	RCU callback double-/use-after-free debug is enabled.
+[    0.091000] lockdep: fixing up alternatives.
 [vdk in-tree/container] WARNING: this is userspace output, not the kernel log
 [vdk in-tree/container] FAILED: BUG: a scenario message
 vdk tap: # reason: Oops from a script
@@ -76,6 +82,14 @@ null-deref|[    9.100000] BUG: kernel NULL pointer dereference, address: 0000000
 oops|[    9.100100] Oops: 0000 [#1] PREEMPT SMP NOPTI
 gpf|[    9.200000] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP NOPTI
 kasan|[    9.300000] BUG: KASAN: slab-use-after-free in vdpa_dev_del+0x2c/0x90 [vdpa]
+kasan-6.1|[    9.300000] BUG: KASAN: use-after-free in vduse_dev_ioctl+0x2c/0x90 [vduse]
+kasan-oob|[    9.300000] BUG: KASAN: slab-out-of-bounds in vduse_vq_setup+0x2c/0x90 [vduse]
+kmemleak-ours|[  300.000000] kmemleak: unreferenced object 0xffff888003a1c2d0 (size 64): backtrace: kmalloc_trace+0x26/0x60 < vduse_dev_create+0x12/0x300 [vduse]
+kmemleak-off|[    0.060000] kmemleak: Kernel memory leak detector disabled
+kmemleak-oom|[   30.000000] kmemleak: Cannot allocate a kmemleak_object structure
+lockdep-nonstatic|[    9.800000] INFO: trying to register non-static key.
+odebug|[    9.900000] ODEBUG: free active (active state 0) object: 00000000a1b2c3d4 object type: timer_list hint: vduse_timeout+0x0/0x10 [vduse]
+usercopy|[   10.000000] usercopy: Kernel memory exposure attempt detected from SLUB object 'kmalloc-64' (offset 0, size 128)!
 kernel-bug|[    9.400000] kernel BUG at drivers/vdpa/vdpa.c:55!
 sleeping|[    9.500000] BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580
 lockdep-circular|[    9.600000] WARNING: possible circular locking dependency detected

@@ -12,6 +12,7 @@
 #   - run.sh exits non-zero.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../../scripts/lib/common.sh"
 
 tag=6.12-deb13
 case ${1:-} in
@@ -21,6 +22,8 @@ Usage: ${0##*/} [TAG]
 
 Boot TAG (default $tag; it needs an in-tree or project VDUSE) with
 VDK_HARNESS_SELFTEST=1 and check the harness reports the planted failures.
+A debug kernel (6.1-debug, no in-tree VDUSE) runs the project set, and its
+kmemleak verdict must fail on kmemleak-test.ko's deliberate leaks.
 Prints PASS|FAIL harness/guest-selftest/<check> lines and
 "N passed, N failed". The inner run's lines are shown indented.
 EOF
@@ -28,10 +31,16 @@ EOF
 ?*) tag=$1 ;;
 esac
 
+set=in-tree
+kmemleak=
+if vdk_local "$tag"; then
+	set=project
+	kmemleak=y
+fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 rc=0
-"$HERE/run.sh" --selftest --kernels "$tag" >"$out" 2>&1 || rc=$?
+VDK_SETS=$set "$HERE/run.sh" --selftest --kernels "$tag" >"$out" 2>&1 || rc=$?
 sed 's/^/    | /' "$out"
 
 pass=0
@@ -46,10 +55,12 @@ check() { # NAME DESCRIPTION GREP-ERE
 	fi
 }
 check wrong-expectation-fails "FAIL of the container scenario with the planted size" \
-	"^FAIL guest/$tag/in-tree/container .*expected '68157440'"
+	"^FAIL guest/$tag/$set/container .*expected '68157440'"
 check kernel-report-fails "FAIL of the kernel log naming the raised report" \
 	"^FAIL guest/$tag/kernel-log .*(WARNING:|blocked for more than)"
-check others-pass "the vm scenario still passes" "^PASS guest/$tag/in-tree/vm$"
+check others-pass "the vm scenario still passes" "^PASS guest/$tag/$set/vm$"
+[ -z "$kmemleak" ] || check kmemleak-fails "FAIL of the kmemleak verdict on kmemleak-test's leaks" \
+	"^FAIL guest/$tag/kmemleak .*leak\(s\) allocated through our modules"
 check boot-passes "the guest still ran to the end" "^PASS guest/$tag/boot$"
 if [ $rc != 0 ]; then
 	echo "PASS harness/guest-selftest/exit-status"

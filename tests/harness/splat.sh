@@ -34,6 +34,7 @@ VDK_SPLAT_PATTERNS=(
 	'held lock freed'
 	'lock held when returning to user'
 	'DEBUG_LOCKS_WARN_ON'
+	'trying to register non-static key'
 	# stalls and hung tasks
 	'hung task'
 	'blocked for more than'
@@ -48,8 +49,24 @@ VDK_SPLAT_PATTERNS=(
 	'Bad page'
 	'double free'
 	'use-after-free'
+	'ODEBUG:'
+	'usercopy:'
+	# kmemleak (debug kernels): a leak that tests/guest/init attributes to
+	# our modules, which it writes to the kernel log as "kmemleak:
+	# unreferenced object ..." (the base kernel's suspects are only listed,
+	# and kmemleak's own "N new suspected memory leaks" line is not a
+	# verdict), and kmemleak giving up, which would make its verdict empty
+	'unreferenced object'
+	'kmemleak: (Cannot|Kernel memory leak detector disabled|.*disabled)'
 	# a userspace crash (the kernel logs it): the daemon or a tool died
 	'segfault at'
+)
+
+# Kernel log lines that match a pattern above but report no problem: boot
+# banners of the debug kernel's checks.
+VDK_SPLAT_BENIGN=(
+	# CONFIG_DEBUG_OBJECTS_RCU_HEAD announcing itself
+	'rcu:[[:space:]]+RCU callback double-/use-after-free debug is enabled\.$'
 )
 
 vdk_splat_regex() {
@@ -62,5 +79,6 @@ vdk_splats() {
 	# Strip the CRs of the serial console and colour escapes, keep
 	# timestamped lines only.
 	tr -d '\r' <"$1" | sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-		grep -aE '^\[ *[0-9]+\.[0-9]+\] ' | grep -aE "$(vdk_splat_regex)"
+		grep -aE '^\[ *[0-9]+\.[0-9]+\] ' | grep -aE "$(vdk_splat_regex)" |
+		grep -avE "$(IFS='|'; echo "${VDK_SPLAT_BENIGN[*]}")"
 }
