@@ -59,6 +59,7 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIOS="container vm" (only these scenarios; default all),
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
   VDK_SETS="project" (module sets to run; default "in-tree project"),
+  VDK_BENCH_* (copied into the guest's /vdk/config for scripts/bench.sh),
   VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
   default $VDK_CACHE/guest.lock).
   -h, --help       this text
@@ -374,7 +375,7 @@ run_kernel() {
 					intree_has "$kver" "$m" || reason="neither build/$kver/out/ nor the kernel has $m.ko"
 				done
 			fi
-			for m in $(scen_field "$GUEST/$s" bin); do
+			for m in $(scen_field "$SCEN_DIR/$s" bin); do
 				[ -n "$reason" ] && break
 				[ -x "$GUEST_BIN/$m" ] || reason="no build/guest-bin/$m (its tests/*/build-guest.sh failed)"
 			done
@@ -416,6 +417,10 @@ VDK_KVER='$kver'
 VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 EOF
+	# The benchmark's knobs (scripts/bench.sh) reach its guest scenario here.
+	for k in $(compgen -e | grep '^VDK_BENCH_' || true); do
+		printf '%s=%q\n' "$k" "${!k}"
+	done >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	for s in $(scenario_files); do mods="$mods $(scen_field "$SCEN_DIR/$s" modules)"; done
