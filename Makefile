@@ -18,7 +18,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 	$(if $(KCFLAGS),KCFLAGS="$(KCFLAGS)")
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
-	checkpatch sparse demo help deb rpm pkg-check status install-status
+	checkpatch sparse demo help deb rpm pkg-check status install-status bench
 
 all: modules
 
@@ -35,6 +35,8 @@ help:
 	@echo '                                     a VDUSE disk, lsblk and fio'
 	@echo 'make check [KERNELS="6.1 7.2"]       the whole test suite (README: Testing)'
 	@echo 'make matrix [KERNELS=...]            build for every kernel of tests/kernels.conf'
+	@echo 'make bench [KERNELS="6.1 7.2"]       the benchmark (docs/benchmarks.md; not in make check;'
+	@echo '                                     VDK_BENCH_REPS, scripts/bench.sh --help)'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
 	@echo 'make deb                             build/pkg/vduse-dkms_<version>_all.deb'
@@ -88,6 +90,9 @@ check:
 
 matrix:
 	@$(TOP)/scripts/matrix.sh $(KERNELS)
+
+bench:
+	@$(TOP)/scripts/bench.sh $(if $(KERNELS),--kernels "$(KERNELS)")
 
 demo:
 	@$(TOP)/scripts/demo.sh
