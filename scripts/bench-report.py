@@ -370,6 +370,25 @@ gnuplot-nox if missing, writes this file and the plots):
     VDK_BENCH_REPS=5 VDK_BENCH_RUNTIME=10 make bench KERNELS=7.2
     scripts/bench.sh --help                      # all knobs
 
+**vhost-vdpa queue sizes (`VHOST_SET_VRING_NUM`).** On the vhost-vdpa paths the
+benchmark also runs tests/bench/vring-probe against the export's
+`/dev/vhost-vdpa-N` (export `queue-size=256`, and in the first repetition a
+second export with `queue-size=128`, where libblkio also tries a 4k read). The
+kernels differ (Debian's linux-source 6.12.107 and 7.2.13): 7.2's
+`drivers/vhost/vdpa.c` handles `VHOST_SET_VRING_NUM` itself
+(`vhost_vdpa_vring_ioctl()`, lines 691-707) and answers `EINVAL` for a size
+above `v->vq_num_max`, which `_compat_vdpa_reset()` (lines 256-261) caches from
+`ops->get_vq_num_max()` after every reset; for VDUSE that is the largest
+`max_size` of any queue (`vduse_vdpa_get_vq_num_max()`, vduse_dev.c 762-772,
+set by `VDUSE_VQ_SETUP`, line 1475). 6.12 only has vhost.c's generic check
+(`vhost_vring_set_num()`, vhost.c 2049: non-zero, at most 0xffff, a power of 2)
+and passes any such size to the device (vdpa.c 768-770), so a driver can set a
+ring larger than the device offers. A virtio driver may lower a queue's size,
+never raise it above the device's maximum: 7.2 is right (a per-queue check
+against the queue's own `max_size` would be exact where queues differ). Our
+vhost_vdpa (5.10, 6.1; src/vhost_vdpa/ioctl.c `vhost_vdpa_vq_set_state()`) has
+6.12's behaviour, and our vduse stores any size (`vduse_vdpa_set_vq_num()`).
+
 Raw results: docs/benchmarks-data/<kernel>.txt (the guest's `# bench:` lines);
 `scripts/bench.sh --report-only` rebuilds this page from them.
 """

@@ -176,7 +176,7 @@ hang_report() {
 
 # fio_run PATH REP WL DEV: one measurement.
 fio_run() {
-	local path=$1 rep=$2 wl=$3 dev=$4 rw bs qd jobs c0 c1 q0 q1 out t0 t1
+	local path=$1 rep=$2 wl=$3 dev=$4 rw bs qd jobs c0 c1 q0 q1 out t0 t1 snap
 	case $wl in
 	rr4k-qd1) rw=randread bs=4k qd=1 jobs=1 ;;
 	rr4k-qd32) rw=randread bs=4k qd=32 jobs=1 ;;
@@ -189,9 +189,11 @@ fio_run() {
 	c0=$(cpu_busy)
 	q0=$(proc_ticks "$QSD_PID")
 	t0=$(cut -d' ' -f1 /proc/uptime)
+	snap=
 	if [ "$wl" = sr128k-qd8 ] && [ "$rep" = 1 ]; then
 		# the memory under load: a snapshot in the middle of the run
 		(sleep "$((RAMP + RT / 2))"; mem_snap load "$path" "$rep") &
+		snap=$!
 	fi
 	kmsg "rep $rep: $wl on $path ($dev)"
 	fio --name=b --filename="$dev" --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
@@ -204,13 +206,14 @@ fio_run() {
 	fi
 	if [ "$WAIT_RC" != 0 ]; then
 		fail "fio $wl on $path ($dev) failed (status $WAIT_RC): $(tail -n 2 "$out" | tr '\n' ' ')"
-		wait
+		[ -z "$snap" ] || wait "$snap"
 		return
 	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	c1=$(cpu_busy)
 	q1=$(proc_ticks "$QSD_PID")
-	wait
+	# (never a bare wait: the daemon is a child too)
+	[ -z "$snap" ] || wait "$snap"
 	# fio's JSON, one key per line: iops/bw of the read or write section,
 	# the jobs' usr/sys CPU (percent of one CPU, summed by group_reporting).
 	awk -v path="$path" -v rep="$rep" -v wl="$wl" -v c0="$c0" -v c1="$c1" \
