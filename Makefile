@@ -19,7 +19,7 @@ KBUILD_ARGS := $(if $(VDK_TEST_MODULES),VDK_TEST_MODULES=$(VDK_TEST_MODULES)) \
 
 .PHONY: all modules probe prepare install clean distclean check matrix \
 	checkpatch sparse demo help deb rpm pkg-check status install-status fuzz \
-	soak check-debug
+	soak check-debug bench
 
 all: modules
 
@@ -41,6 +41,8 @@ help:
 	@echo 'make fuzz [KERNELS=...]              the long fuzzer run (VDK_FUZZ_OPS, default 1000000;'
 	@echo '                                     VDK_FUZZ_SEED, VDK_FUZZ_TIME; scripts/fuzz.sh --help)'
 	@echo 'make soak [KERNELS="6.1 7.2"]        the load scenario, 1000 iterations (scripts/soak.sh)'
+	@echo 'make bench [KERNELS="6.1 7.2"]       the benchmark (docs/benchmarks.md; not in make check;'
+	@echo '                                     VDK_BENCH_REPS, scripts/bench.sh --help)'
 	@echo 'make checkpatch                      checkpatch.pl --strict on src/ compat/ include/'
 	@echo 'make sparse                          sparse (C=2) on the matrix kernels'
 	@echo 'make deb                             build/pkg/vduse-dkms_<version>_all.deb'
@@ -100,6 +102,9 @@ matrix:
 
 fuzz:
 	@$(TOP)/scripts/fuzz.sh $(KERNELS)
+
+bench:
+	@$(TOP)/scripts/bench.sh $(if $(KERNELS),--kernels "$(KERNELS)")
 
 demo:
 	@$(TOP)/scripts/demo.sh

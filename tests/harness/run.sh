@@ -67,6 +67,7 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIOS="container vm" (only these scenarios; default all),
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
   VDK_SETS="project" (module sets to run; default "in-tree project"),
+  VDK_BENCH_* (copied into the guest's /vdk/config for scripts/bench.sh),
   VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
   default $VDK_CACHE/guest.lock),
   VDK_SCENARIO_TIMEOUT (the in-guest limit of every scenario, seconds,
@@ -399,7 +400,7 @@ run_kernel() {
 					intree_has "$kver" "$m" || reason="neither build/$kver/out/ nor the kernel has $m.ko"
 				done
 			fi
-			for m in $(scen_field "$GUEST/$s" bin); do
+			for m in $(scen_field "$SCEN_DIR/$s" bin); do
 				[ -n "$reason" ] && break
 				[ -x "$GUEST_BIN/$m" ] || reason="no build/guest-bin/$m (its tests/*/build-guest.sh failed)"
 			done
@@ -442,9 +443,12 @@ VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 VDK_SLOW='$slow'
 EOF
-	# Settings for the scenarios (tests/guest/70-fuzz.sh, 72-load.sh):
-	# /init sources this file, so what it exports reaches them.
-	for k in ${!VDK_FUZZ_@}; do printf 'export %s=%q\n' "$k" "${!k}"; done >>"$stage/vdk/config"
+	# Settings for the scenarios (tests/guest/70-fuzz.sh, 72-load.sh,
+	# tests/bench/): /init sources this file, so what it exports reaches them.
+	for k in ${!VDK_FUZZ_@} ${!VDK_BENCH_@}; do
+		printf 'export %s=%q
+' "$k" "${!k}"
+	done >>"$stage/vdk/config"
 	printf '%s' "$guest_env" >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
