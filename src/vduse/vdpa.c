@@ -307,21 +307,34 @@ static u8 vduse_vdpa_get_status(struct vdpa_device *vdpa)
 	return READ_ONCE(vduse_vdpa_to_dev(vdpa)->status);
 }
 
+/*
+ * A status the daemon does not take (answered FAILED, unanswered, or the
+ * device broken) is not set: the driver reads back the old one. Except
+ * DRIVER_OK: no driver reads the status back after setting it, virtio_blk
+ * starts I/O at once (the partition scan, under the device lock), and a
+ * daemon that refused it serves nothing, so that I/O would wait forever and
+ * every later bind, unbind and vdpa dev del with it. The status is taken
+ * and the device fenced instead: the requests fail with an I/O error.
+ */
 static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	bool ok = status & ~READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool refused = vduse_msg_set_status(dev, status);
+	u32 i;
 
-	/* Not taken by the daemon: the driver reads back the old status. */
-	if (vduse_msg_set_status(dev, status))
+	if (refused && !ok)
 		return;
 	down_write(&dev->status_sem);
 	WRITE_ONCE(dev->status, status);
 	up_write(&dev->status_sem);
-	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
-		u32 i;
-
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK)
 		for (i = 0; i < dev->vq_num; i++)
 			vduse_vq_track_start(dev->vqs[i]);
+	if (refused) {
+		mutex_lock(&dev->lock);
+		vduse_dev_fence(dev, "the daemon refused DRIVER_OK");
+		mutex_unlock(&dev->lock);
 	}
 }
 

@@ -72,6 +72,7 @@
 /* rows of docs/vduse.md, "Deliberate differences" */
 #define ROW_DEAD	"dead daemon + `vdpa dev del`"
 #define ROW_STUCK	"stuck daemon + `vdpa dev del`"
+#define ROW_REFUSE_OK	"`DRIVER_OK` answered `FAILED`"
 #define ROW_ADD_BROKEN	"`vdpa dev add` of a broken device"
 #define ROW_VQ_SIZE	"`VDUSE_VQ_SETUP` with `max_size` above 32768"
 #define ROW_VQ_SMALL	"block queue of 1 or 2 without indirect descriptors"
@@ -266,6 +267,7 @@ struct dev {
 	pthread_mutex_t lock;	/* everything below and b */
 	bool hold_msgs;		/* the main thread reads the requests */
 	bool hold_kicks;	/* nobody serves the ring */
+	bool refuse_ok;		/* answer SET_STATUS with DRIVER_OK FAILED */
 	int n_err;
 	bool destroyed;
 };
@@ -337,6 +339,13 @@ static void vq_stop(struct dev *d)
 static void handle_req(struct dev *d, const struct vduse_dev_request *req,
 		       struct vduse_dev_response *resp)
 {
+	if (d->refuse_ok && req->type == VDUSE_SET_STATUS &&
+	    (req->s.status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		memset(resp, 0, sizeof(*resp));
+		resp->request_id = req->request_id;
+		resp->result = VDUSE_REQ_RESULT_FAILED;
+		return;
+	}
 	vdk_blk_answer(&d->b, req, resp);
 }
 
@@ -776,6 +785,54 @@ static void case_stall_bind(void)
 	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
 	t = now() - t;
 	tap_line(t < 5, "... at once (no second timeout)", "%.1f s", t);
+	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
+	close(d->b.fd);
+	d->b.fd = -1;
+	expect("DESTROY_DEV", destroy_dev(d), 0);
+out:
+	dev_free(d);
+}
+
+/*
+ * A daemon that answers DRIVER_OK with FAILED (and so serves nothing): the
+ * driver cannot know, virtio_blk's probe reads the partition table at once.
+ * The bind must return, the device is fenced, I/O fails with EIO and the
+ * device deletes at once. The in-tree module hangs in the probe.
+ */
+static void case_refuse_ok(void)
+{
+	struct dev *d;
+	char blk[64];
+	double t;
+	int st;
+
+	if (intree) {
+		skip("DRIVER_OK refused by the daemon",
+		     "the in-tree module hangs in virtio_blk's probe: docs/vduse.md \"" ROW_REFUSE_OK "\"");
+		return;
+	}
+	d = dev_create("hx-refuse", QUEUE_SIZE, NULL);
+	d->refuse_ok = true;
+	klog_mark("refuse-ok");
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
+		goto out;
+	daemon_start(d);
+	t = now();
+	st = wait_child(bind_bg(d), 30);
+	t = now() - t;
+	tap_line(st == 0, "the bind returns", "status %d after %.1f s", st, t);
+	tap_line(klog_count("refused DRIVER_OK") == 1,
+		 "the kernel log: the daemon refused DRIVER_OK (device fenced)", "%d lines",
+		 klog_count("refused DRIVER_OK"));
+	if (blk_path(d, blk, sizeof(blk), 5))
+		expect("a read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
+	else
+		tap_line(true, "no /dev/vdX (the probe failed)", NULL);
+	t = now();
+	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
+	t = now() - t;
+	tap_line(t < 5, "... at once", "%.1f s", t);
+	daemon_stop(d);
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
 	close(d->b.fd);
 	d->b.fd = -1;
@@ -1439,6 +1496,7 @@ static const struct {
 } cases[] = {
 	{ "replies", case_replies },
 	{ "stall-bind", case_stall_bind },
+	{ "refuse-ok", case_refuse_ok },
 	{ "late", case_late },
 	{ "unbind-timeout", case_unbind_timeout },
 	{ "vq-sizes", case_vq_sizes },
