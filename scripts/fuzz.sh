@@ -19,7 +19,7 @@ with seed VDK_FUZZ_SEED, or until VDK_FUZZ_TIME seconds have passed.
   VDK_FUZZ_SEED   the seed (default: the UTC date, YYYYMMDD; printed)
   VDK_FUZZ_TIME   seconds per kernel at most (default 0: no limit; the
                   scenario's time limit is then derived from VDK_FUZZ_OPS
-                  at VDK_FUZZ_RATE operations per second, default 150, plus
+                  at VDK_FUZZ_RATE operations per second, default 2000, plus
                   10 minutes)
 Every kernel runs the same seed. The result lines are the harness's
 (PASS/FAIL guest/<tag>/project/fuzz with the fuzzer's summary, and
@@ -35,7 +35,7 @@ tags=${*:-${KERNELS:-$(vdk_tags)}}
 export VDK_FUZZ_OPS=${VDK_FUZZ_OPS:-1000000}
 export VDK_FUZZ_SEED=${VDK_FUZZ_SEED:-$(date -u +%Y%m%d)}
 export VDK_FUZZ_TIME=${VDK_FUZZ_TIME:-0}
-rate=${VDK_FUZZ_RATE:-150}
+rate=${VDK_FUZZ_RATE:-2000}
 case $VDK_FUZZ_OPS$VDK_FUZZ_TIME$rate in
 *[!0-9]*) vdk_die "VDK_FUZZ_OPS, VDK_FUZZ_TIME and VDK_FUZZ_RATE are whole numbers" ;;
 esac
