@@ -32,7 +32,7 @@ Run every test of vduse-dkms, for the kernels TAG of tests/kernels.conf
 With --debug (\`make check-debug\`), the debug kernels of
 tests/kernels-debug.conf instead (default: all, today 6.1-debug; not part of
 make check: the first build of the kernel took 17 minutes here, the guest
-run 14):
+run 10):
 
   debug-kernel scripts/mkdebugkernel.sh builds the KASAN/lockdep/kmemleak
                kernel from linux-source-6.1, or finds it cached

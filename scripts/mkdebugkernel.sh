@@ -89,7 +89,7 @@ publish() { # KVER
 if [ -f "$dir/.vdk-complete" ]; then
 	kver=$(cat "$dir/kver")
 	publish "$kver"
-	vdk_log "debug kernel: $kver is cached ($dir; built in $(cut -d' ' -f1 "$dir/build-time")s)"
+	vdk_log "debug kernel: $kver is cached ($dir; make took $(head -n 1 "$dir/build-time" | cut -d' ' -f1) s)"
 	[ $print = 0 ] || echo "$kver $dir"
 	exit 0
 fi
