@@ -193,7 +193,7 @@ def kernel_section(d, tag, png_name, have_png):
     L = []
     L.append("## %s (`%s`)" % (tag, m.get("kernel", "?")))
     L.append("")
-    L.append("Run %s on the host (%s cores, %s); guest %s vCPUs, %s MiB; %s repetitions, "
+    L.append("Results written %s on the host (%s cores, %s); guest %s vCPUs, %s MiB; %s repetitions, "
              "fio runtime %s s + ramp %s s per measurement; the guest's benchmark took %s s. "
              "Host load before the boot: `%s`; after: `%s`. %s; %s; our vduse %s."
              % (h.get("date", "?"), h.get("cores", "?"), h.get("model", "?").replace("_", " "),
@@ -282,7 +282,10 @@ def kernel_section(d, tag, png_name, have_png):
                  "the daemon started, page cache dropped): MemFree drop (all of it), the daemon's "
                  "private memory (RssAnon), the rest (kernel side: bounce pages, IOTLB, rings, "
                  "queues), Slab growth; *load* is sampled in the middle of the 128k read. "
-                 "bounce_size from sysfs (bytes).")
+                 "bounce_size from sysfs (bytes). **Not yet trustworthy:** MemFree moves by "
+                 "tens of MB between samples for reasons unrelated to the device (negative "
+                 "numbers); the method needs a quieter baseline (several samples, the same "
+                 "moment for every path).")
         L.append("")
         L.append("| path | state | MemFree drop | daemon RssAnon | kernel side | Slab growth | bounce_size |")
         L.append("|---|---|---|---|---|---|---|")
