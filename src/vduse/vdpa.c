@@ -290,10 +290,19 @@ static u64 vduse_vdpa_get_device_features(struct vdpa_device *vdpa)
 	return vduse_vdpa_to_dev(vdpa)->device_features;
 }
 
+/*
+ * A driver may only accept what the device offered; vhost-vdpa passes its
+ * user's value through unchecked, and the daemon must never see a feature
+ * it did not offer (VDUSE_DEV_GET_FEATURES).
+ */
 static int vduse_vdpa_set_driver_features(struct vdpa_device *vdpa,
 					  u64 features)
 {
-	vduse_vdpa_to_dev(vdpa)->driver_features = features;
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	if (features & ~dev->device_features)
+		return -EINVAL;
+	dev->driver_features = features;
 	return 0;
 }
 
