@@ -406,6 +406,25 @@ static void vduse_vdpa_fix_seg_max(struct vduse_dev *dev, unsigned int offset,
 			buf[at + i - offset] = ((u8 *)&le)[i];
 }
 
+/*
+ * virtio_blk shifts by the topology's physical_block_exp unchecked (an
+ * exponent of 32 or more is undefined behaviour, UBSAN on 7.2): the driver
+ * reads at most VDUSE_BLK_PHYS_EXP_MAX. Like seg_max, only in what the
+ * driver reads; the daemon's config stays as it set it.
+ */
+static void vduse_vdpa_fix_topology(struct vduse_dev *dev, unsigned int offset,
+				    u8 *buf, unsigned int len)
+{
+	unsigned int at = offsetof(struct virtio_blk_config, physical_block_exp);
+
+	if (dev->device_id != VIRTIO_ID_BLOCK ||
+	    !(dev->device_features & BIT_ULL(VIRTIO_BLK_F_TOPOLOGY)) ||
+	    at < offset || at >= offset + len || dev->config_size <= at)
+		return;
+	if (buf[at - offset] > VDUSE_BLK_PHYS_EXP_MAX)
+		buf[at - offset] = VDUSE_BLK_PHYS_EXP_MAX;
+}
+
 static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
 				  unsigned int offset, void *buf,
 				  unsigned int len)
@@ -419,6 +438,7 @@ static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
 	spin_lock(&dev->config_lock);
 	memcpy(buf, dev->config + offset, len);
 	vduse_vdpa_fix_seg_max(dev, offset, buf, len);
+	vduse_vdpa_fix_topology(dev, offset, buf, len);
 	spin_unlock(&dev->config_lock);
 }
 

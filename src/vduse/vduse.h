@@ -63,6 +63,8 @@ struct vduse_domain;
  * each. virtio_blk does not check: it WARNs and hangs on a smaller ring.
  */
 #define VDUSE_BLK_VQ_SIZE_MIN	3
+/* largest virtio-blk physical_block_exp the driver reads (512 << 15: 16 MiB) */
+#define VDUSE_BLK_PHYS_EXP_MAX	15
 #define VDUSE_BOUNCE_DEFAULT	SZ_64M
 #define VDUSE_BOUNCE_MIN	SZ_1M
 #define VDUSE_BOUNCE_MAX	SZ_1G
