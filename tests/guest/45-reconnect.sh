@@ -54,7 +54,7 @@ echo "$dmesg_mark" >/dev/kmsg
 fio --name=vdk-reconnect --filename="/dev/$blk" --direct=1 --ioengine=libaio \
 	--iodepth=16 --rw=randwrite --bsrange=4k-64k --size=96M \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
-	--output="$VDK_WORK/fio.log" &
+	--eta=never --output="$VDK_WORK/fio.log" &
 fio_pid=$!
 
 # daemon_alive: the restarted daemon has /dev/vduse/NAME open again
