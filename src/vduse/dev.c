@@ -403,7 +403,8 @@ static long vduse_dev_ioctl(struct file *file, unsigned int cmd,
 	case VDUSE_DEV_SET_CONFIG:
 		return vduse_ioctl_set_config(dev, argp);
 	case VDUSE_DEV_INJECT_CONFIG_IRQ:
-		ret = vduse_vq_queue_irq(dev, &dev->config_irq_work, -1);
+		ret = vduse_vq_deliver_irq(dev, &dev->config_irq_work,
+					   VDUSE_IRQ_ANY_CPU);
 		if (!ret)
 			vduse_stat_add(dev, VDUSE_STAT_CONFIG_IRQS, 1);
 		return ret;

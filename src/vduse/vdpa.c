@@ -328,11 +328,12 @@ static u8 vduse_vdpa_get_status(struct vdpa_device *vdpa)
 static void vduse_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
-	bool ok = status & ~READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool sets_ok = status & ~READ_ONCE(dev->status) &
+		       VIRTIO_CONFIG_S_DRIVER_OK;
 	bool refused = vduse_msg_set_status(dev, status);
 	u32 i;
 
-	if (refused && !ok)
+	if (refused && !sets_ok)
 		return;
 	down_write(&dev->status_sem);
 	WRITE_ONCE(dev->status, status);

@@ -69,6 +69,8 @@ struct vduse_domain;
 #define VDUSE_BOUNCE_MIN	SZ_1M
 #define VDUSE_BOUNCE_MAX	SZ_1G
 #define VDUSE_MSG_TIMEOUT	30
+/* an interrupt not bound to a CPU (vduse_vq_deliver_irq()) */
+#define VDUSE_IRQ_ANY_CPU	(-1)
 
 /* A request on its way to the daemon; lives on the requester's stack. */
 struct vduse_msg {
@@ -262,8 +264,8 @@ void vduse_vq_reset(struct vduse_vq *vq);
 void vduse_vq_kick(struct vduse_vq *vq);
 int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd);
 int vduse_vq_inject_irq(struct vduse_vq *vq);
-int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work,
-		       int cpu);
+int vduse_vq_deliver_irq(struct vduse_dev *dev, struct work_struct *work,
+			 int cpu);
 void vduse_vq_fail_inflight(struct vduse_vq *vq);
 void vduse_vq_track(struct vduse_vq *vq);
 void vduse_vq_track_start(struct vduse_vq *vq);

@@ -16,8 +16,6 @@
 #include "domain.h"
 #include "vduse.h"
 
-#define VDUSE_IRQ_ANY_CPU	(-1)
-
 /* ------------------------------------------------------------------ */
 /* Which requests are in flight (block devices, split rings)          */
 /* ------------------------------------------------------------------ */
@@ -233,58 +231,50 @@ int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd)
 /* ------------------------------------------------------------------ */
 
 /*
- * By default the driver's callback runs in the thread of the daemon that
- * injects the interrupt: no workqueue hop, no wakeup of a kworker per batch
- * of completions (docs/benchmarks.md). A queue whose irq_cb_affinity names
- * CPUs, or irq_inline=N, goes through the workqueues as before.
+ * By default an injected interrupt runs the driver's callback right in the
+ * thread of the daemon that injects it: no workqueue hop, no wakeup of a
+ * kworker per batch of completions (docs/vduse.md, "Interrupt delivery").
+ * A queue whose irq_cb_affinity names CPUs, or irq_inline=N, goes through
+ * the workqueues.
  */
 static bool irq_inline = true;
 module_param(irq_inline, bool, 0644);
 MODULE_PARM_DESC(irq_inline,
-		 "run a queue's interrupt callback in the injecting thread unless its irq_cb_affinity names CPUs (default Y; N: always a workqueue)");
-
-static void vduse_vq_call(struct vduse_vq *vq)
-{
-	spin_lock_bh(&vq->irq_lock);
-	if (vq->ready && vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
-	spin_unlock_bh(&vq->irq_lock);
-}
+		 "run interrupt callbacks in the injecting thread unless a queue's irq_cb_affinity names CPUs (default Y; N: always a workqueue)");
 
 static void vduse_vq_irq_work(struct work_struct *work)
 {
 	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
 
 	vduse_vq_track(vq);
-	vduse_vq_call(vq);
+	spin_lock_bh(&vq->irq_lock);
+	if (vq->ready && vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_bh(&vq->irq_lock);
 }
 
-/* The callback in the injecting thread, under the same rules as the work. */
-static int vduse_vq_irq_inline(struct vduse_vq *vq)
-{
-	struct vduse_dev *dev = vq->dev;
-	int ret = 0;
-
-	down_read(&dev->status_sem);
-	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
-		vduse_vq_call(vq);
-	else
-		ret = -EINVAL;
-	up_read(&dev->status_sem);
-	return ret;
-}
-
-int vduse_vq_queue_irq(struct vduse_dev *dev, struct work_struct *work, int cpu)
+/*
+ * Deliver an interrupt through @work's function: on @cpu's bound
+ * workqueue, or with any CPU either in this thread (irq_inline) or on the
+ * unbound workqueue. Only after DRIVER_OK; status_sem held for reading, so
+ * a reset waits for an inline callback as it flushes the works. The work
+ * functions take the callback's lock themselves, so an inline run next to
+ * a queued one of the same work is safe.
+ */
+int vduse_vq_deliver_irq(struct vduse_dev *dev, struct work_struct *work,
+			 int cpu)
 {
 	int ret = 0;
 
 	down_read(&dev->status_sem);
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		ret = -EINVAL;
-	else if (cpu == VDUSE_IRQ_ANY_CPU)
-		queue_work(vduse_irq_wq, work);
-	else
+	else if (cpu != VDUSE_IRQ_ANY_CPU)
 		queue_work_on(cpu, vduse_irq_bound_wq, work);
+	else if (READ_ONCE(irq_inline))
+		work->func(work);
+	else
+		queue_work(vduse_irq_wq, work);
 	up_read(&dev->status_sem);
 	return ret;
 }
@@ -318,14 +308,9 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 		signalled = true;
 	}
 	spin_unlock_bh(&vq->irq_lock);
-	if (!signalled) {
-		int cpu = vduse_vq_next_cpu(vq);
-
-		if (cpu == VDUSE_IRQ_ANY_CPU && READ_ONCE(irq_inline))
-			ret = vduse_vq_irq_inline(vq);
-		else
-			ret = vduse_vq_queue_irq(vq->dev, &vq->irq_work, cpu);
-	}
+	if (!signalled)
+		ret = vduse_vq_deliver_irq(vq->dev, &vq->irq_work,
+					   vduse_vq_next_cpu(vq));
 	if (!ret)
 		vduse_stat_add(vq->dev, VDUSE_STAT_IRQS, 1);
 	return ret;
