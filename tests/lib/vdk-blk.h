@@ -2,7 +2,7 @@
 /*
  * vdk-blk.h - the ramdisk virtio-blk daemon pieces the guest C programs share
  * (tests/uapi/vduse-uapi.c, tests/hostile/vduse-hostile.c,
- * tests/fuzz/vduse-fuzz.c): IOVA translation through VDUSE_IOTLB_GET_FD + mmap (or
+ * tests/fuzz/vduse-fuzz.c, tests/load/vduse-load.c): IOVA translation through VDUSE_IOTLB_GET_FD + mmap (or
  * a registered umem), one request of a split ring served from a ramdisk
  * (direct and indirect descriptors), the split rings of every queue served
  * in order, the queues learnt at DRIVER_OK, and an honest daemon's answer

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vdk-tap.h - what the C test programs that run in the guest share
- * (tests/uapi, tests/hostile, tests/fuzz): one TAP line
+ * (tests/uapi, tests/hostile, tests/fuzz, tests/load): one TAP line
  * per case, "ok N - name (detail)" or "not ok ...", the case counters,
  * errno names, the bail-out, and system calls that return -errno.
- * Header-only: a program includes it once, before its own helpers.
+ * Header-only: a program includes it once, before its own helpers, and
+ * uses what it needs (every helper is marked unused).
  */
 #ifndef VDK_TAP_H
 #define VDK_TAP_H
@@ -22,7 +23,7 @@
 static int n_case, n_fail, n_skip;
 
 /* "0", "3" for results, "EINVAL" for -EINVAL (eight buffers in turn) */
-static const char *errname(long v)
+static __attribute__((unused)) const char *errname(long v)
 {
 	static char buf[8][32];
 	static int k;
@@ -39,7 +40,7 @@ static const char *errname(long v)
 }
 
 /* One case's line; the detail (printf-style, may be NULL) in brackets. */
-static bool tap_line(bool ok, const char *name, const char *fmt, ...)
+static __attribute__((unused)) bool tap_line(bool ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,7 +69,7 @@ static __attribute__((unused)) void skip(const char *name, const char *why)
 }
 
 /* A setup step failed: the whole program stops (exit 2). */
-static void die(const char *fmt, ...)
+static __attribute__((unused)) void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,21 +82,21 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
-static long xioctl(int fd, unsigned long req, const void *arg)
+static __attribute__((unused)) long xioctl(int fd, unsigned long req, const void *arg)
 {
 	long r = ioctl(fd, req, arg);
 
 	return r < 0 ? -errno : r;
 }
 
-static long wr(int fd, const void *p, size_t n)
+static __attribute__((unused)) long wr(int fd, const void *p, size_t n)
 {
 	ssize_t r = write(fd, p, n);
 
 	return r < 0 ? -errno : r;
 }
 
-static double now(void)
+static __attribute__((unused)) double now(void)
 {
 	struct timespec ts;
 
