@@ -67,15 +67,13 @@ tap.log). Progress goes to stderr.
   VDK_SCENARIOS="container vm" (only these scenarios; default all),
   VDK_SCENARIO_DIR (scenarios from another folder; default tests/guest),
   VDK_SETS="project" (module sets to run; default "in-tree project"),
-  VDK_BENCH_* (copied into the guest's /vdk/config for scripts/bench.sh),
   VDK_GUEST_LOCK (the lock file that keeps guest runs one at a time;
   default $VDK_CACHE/guest.lock),
   VDK_SCENARIO_TIMEOUT (the in-guest limit of every scenario, seconds,
   instead of their "# vdk-timeout:" lines; make fuzz sets it),
-  VDK_FUZZ_* (exported into the guest's scenarios: VDK_FUZZ_SEED,
-  VDK_FUZZ_OPS, VDK_FUZZ_TIME of tests/guest/70-fuzz.sh),
-  VDK_GUEST_ENV="VDK_LOAD_ITERATIONS=1000 ..." (NAME=VALUE pairs exported
-  to every scenario in the guest; NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*).
+  VDK_FUZZ_*, VDK_LOAD_*, VDK_RECONNECT_*, VDK_BENCH_* (the scenarios'
+  own settings, e.g. VDK_FUZZ_SEED, VDK_LOAD_ITERATIONS: exported into
+  the guest for every scenario; see each scenario's --help).
   -h, --help       this text
 EOF
 }
@@ -107,12 +105,6 @@ done
 tags=${tags:-$(vdk_tags)}
 tags=$(echo "$tags" | xargs)
 for t in $tags; do vdk_kfield "$t" kver >/dev/null; done
-guest_env=
-for kv in ${VDK_GUEST_ENV:-}; do
-	[[ $kv =~ ^VDK_[A-Z0-9_]+=[A-Za-z0-9._,:/-]*$ ]] ||
-		{ echo "run.sh: VDK_GUEST_ENV: '$kv' is not NAME=VALUE (NAME VDK_[A-Z0-9_]*, VALUE [A-Za-z0-9._,:/-]*)" >&2; exit 2; }
-	guest_env+="export ${kv%%=*}='${kv#*=}'"$'\n'
-done
 
 GUEST=$VDK_TOP/tests/guest
 # Where the scenarios come from (make demo points it at tests/demo).
@@ -315,7 +307,7 @@ intree_has() { # KVER MODULE
 run_kernel() {
 	local tag=$1 kver kdir run outdir s name mods pmods m reason set plan ours
 	local intree_ok project_ok stage t0 status tap log rc qpid elapsed
-	local splats first nsplat done_ok boot_at n limit upstream twin t k slow
+	local splats first nsplat done_ok boot_at n limit upstream twin t k slow kmemleak
 	kver=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
 	if [ -z "$kver" ] || ! vdk_kernel_ready "$kver"; then
 		for s in $(scenario_files); do
@@ -332,6 +324,9 @@ run_kernel() {
 	# scaled by its "slow" factor.
 	slow=$(vdk_kfield "$tag" slow)
 	slow=${slow:-1}
+	# kmemleak (the debug kernel): a verdict at the end of the plan
+	kmemleak=0
+	! grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" 2>/dev/null || kmemleak=1
 	run=$OUT/$kver
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -443,13 +438,11 @@ VDK_PROJECT_MODS='$ours'
 VDK_HARNESS_SELFTEST='$selftest'
 VDK_SLOW='$slow'
 EOF
-	# Settings for the scenarios (tests/guest/70-fuzz.sh, 72-load.sh,
-	# tests/bench/): /init sources this file, so what it exports reaches them.
-	for k in ${!VDK_FUZZ_@} ${!VDK_BENCH_@}; do
-		printf 'export %s=%q
-' "$k" "${!k}"
+	# The scenarios' own settings from the host's environment: /init
+	# sources this file, so what it exports reaches every scenario.
+	for k in ${!VDK_FUZZ_@} ${!VDK_LOAD_@} ${!VDK_RECONNECT_@} ${!VDK_BENCH_@}; do
+		printf 'export %s=%q\n' "$k" "${!k}"
 	done >>"$stage/vdk/config"
-	printf '%s' "$guest_env" >>"$stage/vdk/config"
 	mods="virtio_blk lkdtm"
 	[ "$selftest" != 1 ] || mods="$mods loop ext4"
 	# the kmemleak self-test's deliberate leaker (tests/guest/init)
@@ -471,7 +464,7 @@ EOF
 		limit=$((90 * slow))
 		[ "$selftest" != 1 ] || limit=$((limit + 60 * slow))
 		# kmemleak's scans at the start and the end of the plan
-		! grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" 2>/dev/null || limit=$((limit + 300))
+		[ $kmemleak = 0 ] || limit=$((limit + 300))
 		while read -r _ _ m; do
 			[ -z "$m" ] || limit=$((limit + m))
 		done <<<"$plan"
@@ -542,7 +535,7 @@ EOF
 
 	# kmemleak's verdict on a kernel that has it (tests/guest/init:
 	# kmemleak_check), the test after the plan's.
-	if grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" 2>/dev/null; then
+	if [ $kmemleak = 1 ]; then
 		local kl
 		kl=$(sed -n 's/^# kmemleak: \(.*at the end of the plan.*\)/\1/p' "$tap.clean" | head -n 1)
 		line=$(grep -E "^(not )?ok [0-9]+ - kmemleak$" "$tap.clean" | head -n 1 || true)

@@ -57,7 +57,7 @@ VDK_SPLAT_PATTERNS=(
 	# and kmemleak's own "N new suspected memory leaks" line is not a
 	# verdict), and kmemleak giving up, which would make its verdict empty
 	'unreferenced object'
-	'kmemleak: (Cannot|Kernel memory leak detector disabled|.*disabled)'
+	'kmemleak: (Cannot|.*disabled)'
 	# a userspace crash (the kernel logs it): the daemon or a tool died
 	'segfault at'
 )
