@@ -89,6 +89,22 @@ component() {
 	fi
 }
 
+# summary WHAT: the failed lines again, the closing count; the status.
+summary() {
+	local pass fail skip
+	pass=$(grep -c '^PASS ' "$results")
+	fail=$(grep -c '^FAIL ' "$results")
+	skip=$(grep -c '^SKIP ' "$results")
+	echo
+	if [ "$fail" != 0 ]; then
+		echo "Failed:"
+		grep '^FAIL ' "$results" | sed 's/^/  /'
+	fi
+	vdk_log "$1 done"
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]
+}
+
 # The debug kernel, built or found in the cache.
 debug_kernel() {
 	local kd
@@ -105,12 +121,7 @@ if [ $debug = 1 ]; then
 	# shellcheck disable=SC2086
 	component matrix "$VDK_TOP/scripts/matrix.sh" --with-sparse $tags
 	VDK_SETS=project component guest "$VDK_TOP/tests/harness/run.sh" --kernels "$tags"
-	pass=$(grep -c '^PASS ' "$results")
-	fail=$(grep -c '^FAIL ' "$results")
-	skip=$(grep -c '^SKIP ' "$results")
-	vdk_log "make check-debug done"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" = 0 ]
+	summary "make check-debug"
 	exit
 fi
 
@@ -151,14 +162,4 @@ else
 	echo "FAIL  guest  (tests/harness/run.sh is missing)" | tee -a "$results"
 fi
 
-pass=$(grep -c '^PASS ' "$results")
-fail=$(grep -c '^FAIL ' "$results")
-skip=$(grep -c '^SKIP ' "$results")
-echo
-if [ "$fail" != 0 ]; then
-	echo "Failed:"
-	grep '^FAIL ' "$results" | sed 's/^/  /'
-fi
-vdk_log "make check done"
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+summary "make check"
