@@ -186,6 +186,11 @@ def plot(d, tag, png):
     return True
 
 
+def table_head(first, cols):
+    """The two header lines of a markdown table: FIRST, then COLS."""
+    return ["| %s | " % first + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+
+
 def kernel_section(d, tag, png_name, have_png):
     m, h = d["meta"], d["host"]
     paths = present_paths(d)
@@ -208,8 +213,7 @@ def kernel_section(d, tag, png_name, have_png):
         L.append("")
     L.append("**IOPS**, median [min-max] over the repetitions (128k: MiB/s below):")
     L.append("")
-    L.append("| workload | " + " | ".join(PATH_TEXT[p] for p in paths) + " |")
-    L.append("|---|" + "---|" * len(paths))
+    L.extend(table_head("workload", [PATH_TEXT[p] for p in paths]))
     for wl in wls:
         row = [WL_TEXT[wl]]
         for p in paths:
@@ -230,8 +234,7 @@ def kernel_section(d, tag, png_name, have_png):
         L.append("**Ratios per repetition** (each repetition's pair measured minutes apart in "
                  "the same boot), median [min-max]; > 1 means ours is faster:")
         L.append("")
-        L.append("| workload | " + " | ".join(t for t, _, _ in rat) + " |")
-        L.append("|---|" + "---|" * len(rat))
+        L.extend(table_head("workload", [t for t, _, _ in rat]))
         for wl in wls:
             row = [WL_TEXT[wl]]
             for _, a, b in rat:
@@ -246,8 +249,7 @@ def kernel_section(d, tag, png_name, have_png):
              "(qemu-storage-daemon utime+stime, percent of one vCPU; null_blk has none). "
              "fio's own usr+sys in the table after.")
     L.append("")
-    L.append("| workload | " + " | ".join(PATH_TEXT[p] for p in paths) + " |")
-    L.append("|---|" + "---|" * len(paths))
+    L.extend(table_head("workload", [PATH_TEXT[p] for p in paths]))
     for wl in wls:
         row = [WL_TEXT[wl]]
         for p in paths:
@@ -265,8 +267,7 @@ def kernel_section(d, tag, png_name, have_png):
         L.append("| " + " | ".join(row) + " |")
     L.append("")
     fp = [p for p in paths if not p.startswith("vhost")]
-    L.append("| fio usr+sys % | " + " | ".join(PATH_TEXT[p] for p in fp) + " |")
-    L.append("|---|" + "---|" * len(fp))
+    L.extend(table_head("fio usr+sys %", [PATH_TEXT[p] for p in fp]))
     for wl in wls:
         row = [WL_TEXT[wl]]
         for p in fp:
