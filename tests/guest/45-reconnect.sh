@@ -9,8 +9,9 @@
 # daemon exports a 128 MiB file (two queues of 256, msg_timeout 20 s), bound
 # to virtio_vdpa; fio writes 96 MiB at random (4-64 KiB blocks, queue depth
 # 16, crc32c and fio's block header in every block) and then reads every
-# block back and verifies it. qemu-storage-daemon is SIGKILLed twice while
-# fio runs (3 s after fio starts and 2 s after the daemon is back), each time
+# block back and verifies it. qemu-storage-daemon is SIGKILLed while fio
+# runs, at least once and twice if fio still runs by then (3 s after fio
+# starts and 2 s after the daemon is back), each time
 # at a moment when /sys/block/vdX/inflight is not zero, and each time
 # started again with the same arguments 1 s later: libvduse finds the device
 # (VDUSE_CREATE_DEV EEXIST), reopens /dev/vduse/NAME inside the reconnect window, reads the
