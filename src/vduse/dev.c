@@ -28,6 +28,7 @@
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/virtio_blk.h>
 
 #include <compat/device.h>
 #include <compat/file.h>
@@ -237,10 +238,36 @@ static long vduse_ioctl_get_fd(struct vduse_dev *dev, unsigned int cmd,
 	return fd;
 }
 
+/*
+ * A write that covers the virtio-blk blk_size must leave a valid one
+ * (vduse_blk_size_ok()): the bytes around it are checked as they would be
+ * after the write, and nothing is written otherwise.
+ */
+static int vduse_set_config_locked(struct vduse_dev *dev, u32 offset,
+				   const u8 *buf, u32 len)
+{
+	unsigned int at = offsetof(struct virtio_blk_config, blk_size);
+	u8 after[sizeof(struct virtio_blk_config)];
+	u32 n = min_t(u32, dev->config_size, sizeof(after));
+
+	lockdep_assert_held(&dev->config_lock);
+	if (offset < at + sizeof(u32) && offset + len > at) {
+		memcpy(after, dev->config, n);
+		if (offset < n)
+			memcpy(after + offset, buf, min(len, n - offset));
+		if (!vduse_blk_size_ok(dev, after, n))
+			return -EINVAL;
+	}
+	memcpy(dev->config + offset, buf, len);
+	dev->generation++;
+	return 0;
+}
+
 static long vduse_ioctl_set_config(struct vduse_dev *dev, void __user *argp)
 {
 	struct vduse_config_data hdr;
 	void *buf;
+	int ret;
 
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
@@ -251,11 +278,10 @@ static long vduse_ioctl_set_config(struct vduse_dev *dev, void __user *argp)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	spin_lock(&dev->config_lock);
-	memcpy(dev->config + hdr.offset, buf, hdr.length);
-	dev->generation++;
+	ret = vduse_set_config_locked(dev, hdr.offset, buf, hdr.length);
 	spin_unlock(&dev->config_lock);
 	kfree(buf);
-	return 0;
+	return ret;
 }
 
 static long vduse_ioctl_vq_setup(struct vduse_dev *dev, void __user *argp)
