@@ -1280,6 +1280,12 @@ static void op_create(struct rng *r)
 
 		bc->seg_max = 1 + rnd(r, 128);
 	}
+	if (u.c.features & F(VIRTIO_BLK_F_BLK_SIZE)) {
+		struct virtio_blk_config *bc = (void *)u.c.config;
+
+		/* mostly valid; else vdpa dev add refuses the device */
+		bc->blk_size = chance(r, 80) ? 512U << rnd(r, 4) : (uint32_t)edge64(r);
+	}
 	if (api >= 1) {
 		u.c.ngroups = 1 + rnd(r, 2);
 		u.c.nas = 1 + rnd(r, 2);
@@ -1597,6 +1603,7 @@ static void op_config(struct rng *r)
 	} u;
 	long got;
 	bool bad;
+	unsigned int bs;
 
 	if (!d)
 		return;
@@ -1636,8 +1643,13 @@ static void op_config(struct rng *r)
 	      u.c.length > d->config_size - u.c.offset;
 	got = xioctl(d->b.fd, VDUSE_DEV_SET_CONFIG, &u.c);
 	tr("SET_CONFIG %s off %u len %u -> %s", dn(d->name), u.c.offset, u.c.length, errname(got));
+	bs = offsetof(struct virtio_blk_config, blk_size);
 	if (bad)
 		allowed("DEV_SET_CONFIG out of range", got, EINVAL, EPERM, 0);
+	else if (d->device_id == VIRTIO_ID_BLOCK && (d->features & F(VIRTIO_BLK_F_BLK_SIZE)) &&
+		 u.c.offset < bs + 4 && u.c.offset + u.c.length > bs)
+		/* a blk_size that is not a power of two from 512 to 4096 */
+		allowed("DEV_SET_CONFIG over blk_size", got, OK_, EINVAL, EPERM, 0);
 	else
 		allowed("DEV_SET_CONFIG", got, OK_, EPERM, 0);
 	if (!got && chance(r, 50))
@@ -2239,6 +2251,48 @@ static long vdpa_del(const char *name)
 	return r;
 }
 
+/* What the daemon thinks of each device, next to the kernel's counters. */
+static void dump_model(void)
+{
+	static const char *const stats[] = {
+		"kicks", "irqs", "msgs", "msg_errors", "msg_timeouts", "failed_reqs",
+	};
+	char path[VDUSE_NAME_MAX + 64], buf[32];
+	unsigned int i, q, k;
+	struct timespec until;
+	bool locked;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	locked = !pthread_mutex_timedlock(&mu, &until);
+	if (!locked)
+		printf("# the model's lock is held for 2 s: the daemon thread (or the main one) is stuck\n");
+	for (i = 0; i < MAXD; i++) {
+		struct fdev *d = &devs[i];
+
+		if (!d->used)
+			continue;
+		printf("# model %s: fd %d, attached %d, io_ok %d, status 0x%x (%d seen), served %d, bad %d, xlate errors %d, irq errors %d, regions %d, paused %.1f s\n",
+		       d->name, d->b.fd, vdpa_attached(d->name), d->io_ok, d->b.status,
+		       d->b.n_status, d->b.n_served, d->b.n_bad, d->b.n_xlate_err,
+		       d->b.n_irq_err, d->b.nreg, d->pause_until > now() ? d->pause_until - now() : 0);
+		for (q = 0; q < d->b.vq_num; q++)
+			printf("#   vq%u: active %d, kickfd %d, num %u, desc 0x%llx, last_avail %u, used_idx %u\n",
+			       q, d->b.vq[q].active, d->b.vq[q].kickfd, d->b.vq[q].num,
+			       (unsigned long long)d->b.vq[q].desc, d->b.vq[q].last_avail,
+			       d->b.vq[q].used_idx);
+		printf("#   kernel:");
+		for (k = 0; k < sizeof(stats) / sizeof(stats[0]); k++) {
+			snprintf(path, sizeof(path), "/sys/class/vduse/%s/stats/%s", d->name, stats[k]);
+			if (sysfs_read(path, buf, sizeof(buf)) > 0)
+				printf(" %s %s", stats[k], strtok(buf, "\n"));
+		}
+		printf("\n");
+	}
+	if (locked)
+		pthread_mutex_unlock(&mu);
+}
+
 static int teardown(void)
 {
 	int i, bad = 0;
@@ -2261,7 +2315,8 @@ static int teardown(void)
 			   "for f in /proc/[0-9]*/fd/*; do l=$(readlink $f); case $l in "
 			   "*vhost*|*vduse*) echo \"# fd $f -> $l\";; esac; done"))
 			printf("# (the stacks could not be shown)\n");
-		async_reap(90);
+		dump_model();
+		async_reap(20);
 	}
 	for (i = 0; i < MAXASYNC; i++)
 		if (asyncs[i].used) {
@@ -2357,6 +2412,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = {};
 	int i, bad;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* tee'd: every line before a timeout */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 0);
