@@ -54,7 +54,12 @@ tap.log). Progress goes to stderr.
                    kmemleak-test.ko's deliberate leaks count as ours, and
                    guest/<tag>/kmemleak must FAIL too
   --timeout S      hard limit per guest (default \$VDK_GUEST_TIMEOUT, else
-                   90 s plus the in-guest limits of its scenarios)
+                   220 s plus the in-guest limits of its scenarios). Inside
+                   the guest a scenario that times out dumps the blocked
+                   tasks (sysrq w); a cleanup after it that does not finish
+                   in 120 s wedges the guest: the scenarios left FAIL
+                   unrun and the plan ends. A guest that ends its plan but
+                   does not power off within 60 s is stopped.
   --kvm MODE       auto (default, \$VDK_KVM): probe KVM once per host boot
                    with a hard timeout and use it only if the probe boots;
                    on / off force it
@@ -80,8 +85,9 @@ EOF
 
 tags=${KERNELS:-}
 selftest=${VDK_HARNESS_SELFTEST:-0}
-# Default hard limit per guest: 90 s to boot and shut down, plus the
-# in-guest timeouts of the scenarios it runs (plus 60 s in self-test mode).
+# Default hard limit per guest: 90 s to boot and shut down and 130 s for a
+# wedged cleanup, plus the in-guest timeouts of the scenarios it runs (plus
+# 60 s in self-test mode).
 guest_timeout=${VDK_GUEST_TIMEOUT:-auto}
 kvm_mode=${VDK_KVM:-auto}
 # TCG runs both vCPUs on one host thread by default: it was never slower
@@ -306,7 +312,7 @@ intree_has() { # KVER MODULE
 
 run_kernel() {
 	local tag=$1 kver kdir run outdir s name mods pmods m reason set plan ours
-	local intree_ok project_ok stage t0 status tap log rc qpid elapsed
+	local intree_ok project_ok stage t0 status tap log rc qpid elapsed done_at
 	local splats first nsplat done_ok boot_at n limit upstream twin t k slow kmemleak
 	kver=$(cat "$VDK_KERNELS_DIR/resolved/$tag" 2>/dev/null || true)
 	if [ -z "$kver" ] || ! vdk_kernel_ready "$kver"; then
@@ -461,7 +467,9 @@ EOF
 	# Boot.
 	limit=$guest_timeout
 	if [ "$limit" = auto ]; then
-		limit=$((90 * slow))
+		# 90 s to boot and shut down, 130 s for a cleanup that wedges the
+		# guest (tests/guest/init: clean_within)
+		limit=$(((90 + 130) * slow))
 		[ "$selftest" != 1 ] || limit=$((limit + 60 * slow))
 		# kmemleak's scans at the start and the end of the plan
 		[ $kmemleak = 0 ] || limit=$((limit + 300))
@@ -482,11 +490,22 @@ EOF
 		-serial "file:$log" -serial "file:$tap" </dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
 	boot_at=
+	done_at=
 	status=ended
 	while kill -0 $qpid 2>/dev/null; do
 		if [ -z "$boot_at" ] && grep -q '^VDK-BOOTED' "$tap" 2>/dev/null; then
 			boot_at=$((SECONDS - t0))
 			vdk_log "guest $tag: /init is up after ${boot_at}s"
+		fi
+		# a guest whose plan ended but which cannot power off (a task stuck
+		# in the kernel) is stopped after 60 s: its results are all in
+		if [ -z "$done_at" ] && grep -q '^VDK-DONE' "$tap" 2>/dev/null; then
+			done_at=$SECONDS
+		fi
+		if [ -n "$done_at" ] && [ $((SECONDS - done_at)) -ge 60 ]; then
+			status="stopped: no power-off 60 s after the end of its plan"
+			kill -KILL $qpid 2>/dev/null || true
+			break
 		fi
 		if [ $((SECONDS - t0)) -ge "$limit" ]; then
 			status=timeout
@@ -528,7 +547,7 @@ EOF
 			result FAIL "guest/$tag/$set/$name" "${why:-failed}; log $log"
 			cell[$tag/$set/$name]=FAIL ;;
 		*)
-			result FAIL "guest/$tag/$set/$name" "no result: the guest $([ $status = timeout ] && echo "was killed after ${limit}s" || echo "stopped early"); log $log"
+			result FAIL "guest/$tag/$set/$name" "no result: the guest $([ "$status" = timeout ] && echo "was killed after ${limit}s" || echo "stopped early"); log $log"
 			cell[$tag/$set/$name]=FAIL ;;
 		esac
 	done <<<"$plan"
@@ -552,7 +571,7 @@ EOF
 	if grep -q '^VDK-DONE' "$tap.clean"; then
 		done_ok=PASS
 		result PASS "guest/$tag/boot"
-	elif [ $status = timeout ]; then
+	elif [ "$status" = timeout ]; then
 		result FAIL "guest/$tag/boot" "hung: killed after ${limit}s; log $log"
 	else
 		result FAIL "guest/$tag/boot" "the guest stopped before the end of its plan (qemu status $rc, $(tail -n 1 "$run/qemu.log" 2>/dev/null)); log $log"
