@@ -32,6 +32,7 @@
 
 #include <compat/device.h>
 #include <compat/file.h>
+#include <compat/workqueue.h>
 
 #include "domain.h"
 #include "vduse.h"
@@ -143,7 +144,7 @@ static void vduse_dev_orphan_work(struct work_struct *work)
 
 void vduse_dev_schedule_orphan(struct vduse_dev *dev)
 {
-	mod_delayed_work(system_wq, &dev->orphan_work,
+	mod_delayed_work(system_dfl_wq, &dev->orphan_work,
 			 (unsigned long)READ_ONCE(dev->msg_timeout) * HZ);
 }
 
