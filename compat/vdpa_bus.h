@@ -21,6 +21,11 @@
 #include <vdk/vdpa.h>
 #endif
 
+/* VIRTIO_F_IN_ORDER (feature bit 35): 5.10's uapi header lacks the name. */
+#ifndef VIRTIO_F_IN_ORDER
+#define VIRTIO_F_IN_ORDER	35
+#endif
+
 #ifdef HAVE_VIRTIO_MAP_OPS
 #define vdk_vdpa_alloc_device(dev_struct, member, parent, config, map,	\
 			      ngroups, nas, name, use_va)		\

@@ -50,6 +50,7 @@
 
 struct vduse_dev;
 struct vduse_domain;
+struct vduse_packed_track;
 
 #define VDUSE_MINORS		BIT(MINORBITS)
 #define VDUSE_MAX_GROUPS	0xffff
@@ -137,6 +138,8 @@ struct vduse_vq {
 	u16 track_avail_idx;
 	u16 track_used_idx;
 	bool track_lost;
+	/* the same for a packed ring (vq.c); under track_lock too */
+	struct vduse_packed_track *ptrack;
 	struct kobject kobj;
 };
 

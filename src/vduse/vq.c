@@ -5,6 +5,7 @@
  * requests a dead daemon left in a block device's queue.
  */
 #include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -76,14 +77,130 @@ lost:
 			     vq->index);
 }
 
+/*
+ * A packed ring has no separate avail and used rings: the daemon writes a
+ * used element over the ring's slots, possibly over a chain not yet looked
+ * at. So each chain the driver makes available is recorded when it is seen
+ * (every kick, every interrupt): per buffer id its length in descriptors
+ * and where its status byte's descriptor is (the last writable one, or its
+ * indirect table, read only when failing). A used element advances the used
+ * position by its chain's length. Anything that does not fit (an unknown
+ * id, an id twice in flight, a chain longer than the ring) stops tracking.
+ */
+struct vduse_packed_track {
+	struct vring_packed_desc *desc;
+	struct vring_packed_desc_event *device;	/* device event suppression */
+	u16 avail_idx, used_idx;
+	bool avail_wrap, used_wrap;
+	u32 in_flight;				/* descriptors */
+	struct vduse_packed_buf {
+		u16 n;				/* 0: not in flight */
+		bool indirect;
+		u32 len;
+		u64 addr;
+	} buf[];
+};
+
+static bool vduse_packed_flag(u16 flags, int bit)
+{
+	return flags & BIT(bit);
+}
+
+static void vduse_packed_advance(u16 *idx, bool *wrap, u32 n, u32 num)
+{
+	u32 next = *idx + n;
+
+	if (next >= num) {
+		next -= num;
+		*wrap = !*wrap;
+	}
+	*idx = next;
+}
+
+static bool vduse_packed_scan(struct vduse_vq *vq)
+{
+	struct vduse_packed_track *t = vq->ptrack;
+	u32 num = vq->ring.num, k;
+
+	for (k = 0; k < num; k++) {
+		struct vring_packed_desc *d = &t->desc[t->avail_idx];
+		u16 flags = le16_to_cpu((__force __le16)READ_ONCE(d->flags));
+		struct vduse_packed_buf b = {};
+		u16 i = t->avail_idx, id = 0;
+		bool w = t->avail_wrap;
+
+		if (vduse_packed_flag(flags, VRING_PACKED_DESC_F_AVAIL) != w ||
+		    vduse_packed_flag(flags, VRING_PACKED_DESC_F_USED) == w)
+			break;
+		/* the head's flags are written last: the chain is complete */
+		smp_rmb();
+		for (;;) {
+			d = &t->desc[i];
+			flags = le16_to_cpu((__force __le16)READ_ONCE(d->flags));
+			if (++b.n > num - t->in_flight)
+				return false;
+			if (flags & VRING_DESC_F_INDIRECT) {
+				b.indirect = true;
+				b.addr = le64_to_cpu((__force __le64)READ_ONCE(d->addr));
+				b.len = le32_to_cpu((__force __le32)READ_ONCE(d->len));
+			} else if (flags & VRING_DESC_F_WRITE) {
+				b.indirect = false;
+				b.addr = le64_to_cpu((__force __le64)READ_ONCE(d->addr));
+				b.len = le32_to_cpu((__force __le32)READ_ONCE(d->len));
+			}
+			id = le16_to_cpu((__force __le16)READ_ONCE(d->id));
+			if (!(flags & VRING_DESC_F_NEXT))
+				break;
+			vduse_packed_advance(&i, &w, 1, num);
+		}
+		if (id >= num || t->buf[id].n)
+			return false;
+		t->buf[id] = b;
+		t->in_flight += b.n;
+		vduse_packed_advance(&t->avail_idx, &t->avail_wrap, b.n, num);
+	}
+
+	for (k = 0; k < num; k++) {
+		struct vring_packed_desc *d = &t->desc[t->used_idx];
+		u16 flags = le16_to_cpu((__force __le16)READ_ONCE(d->flags));
+		u16 id, n;
+
+		if (vduse_packed_flag(flags, VRING_PACKED_DESC_F_AVAIL) != t->used_wrap ||
+		    vduse_packed_flag(flags, VRING_PACKED_DESC_F_USED) != t->used_wrap)
+			break;
+		/* the daemon wrote id and len before the flags */
+		smp_rmb();
+		id = le16_to_cpu((__force __le16)READ_ONCE(d->id));
+		if (id >= num || !t->buf[id].n)
+			return false;
+		n = t->buf[id].n;
+		t->buf[id].n = 0;
+		t->in_flight -= n;
+		vduse_packed_advance(&t->used_idx, &t->used_wrap, n, num);
+	}
+	return true;
+}
+
+static void vduse_vq_track_packed(struct vduse_vq *vq)
+{
+	lockdep_assert_held(&vq->track_lock);
+	if (!vq->ptrack || vq->track_lost || vduse_packed_scan(vq))
+		return;
+	vq->track_lost = true;
+	dev_warn_ratelimited(vq->dev->cdev,
+			     "vq%u: lost track of the requests in flight\n",
+			     vq->index);
+}
+
 void vduse_vq_track(struct vduse_vq *vq)
 {
 	unsigned long flags;
 
-	if (!READ_ONCE(vq->track))
+	if (!READ_ONCE(vq->track) && !READ_ONCE(vq->ptrack))
 		return;
 	spin_lock_irqsave(&vq->track_lock, flags);
 	vduse_vq_track_scan(vq);
+	vduse_vq_track_packed(vq);
 	spin_unlock_irqrestore(&vq->track_lock, flags);
 }
 
@@ -104,6 +221,45 @@ static struct vduse_domain *vduse_vq_domain(struct vduse_vq *vq)
 	return domain;
 }
 
+/*
+ * A packed ring starts where virtio_vdpa's set_vq_state put it. In-order
+ * completion (one used element for several buffers) is not tracked.
+ */
+static void vduse_vq_track_start_packed(struct vduse_vq *vq,
+					struct vduse_domain *domain)
+{
+	const struct vdpa_vq_state_packed *st = &vq->ring.state.packed;
+	struct vduse_packed_track *t;
+	u32 num = vq->ring.num;
+	unsigned long flags;
+	void *desc, *device;
+
+	if (vq->dev->driver_features & BIT_ULL(VIRTIO_F_IN_ORDER) ||
+	    st->last_avail_idx >= num || st->last_used_idx >= num)
+		return;
+	desc = vduse_domain_coherent_va(domain, vq->ring.desc,
+					sizeof(struct vring_packed_desc) * num);
+	device = vduse_domain_coherent_va(domain, vq->ring.device,
+					  sizeof(struct vring_packed_desc_event));
+	if (!desc || !device)
+		return;
+	t = kvzalloc(struct_size(t, buf, num), GFP_KERNEL);
+	if (!t)
+		return;
+	t->desc = desc;
+	t->device = device;
+	t->avail_idx = st->last_avail_idx;
+	t->avail_wrap = st->last_avail_counter;
+	t->used_idx = st->last_used_idx;
+	t->used_wrap = st->last_used_counter;
+
+	spin_lock_irqsave(&vq->track_lock, flags);
+	vq->track_lost = false;
+	WRITE_ONCE(vq->ptrack, t);
+	vduse_vq_track_packed(vq);
+	spin_unlock_irqrestore(&vq->track_lock, flags);
+}
+
 /* At DRIVER_OK: start tracking where the fail work could use it. */
 void vduse_vq_track_start(struct vduse_vq *vq)
 {
@@ -116,13 +272,16 @@ void vduse_vq_track_start(struct vduse_vq *vq)
 	s8 *track;
 
 	if (dev->device_id != VIRTIO_ID_BLOCK || !vq->ready || !num ||
-	    num > VDUSE_VQ_SIZE_MAX ||
-	    (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) ||
-	    READ_ONCE(vq->track))
+	    num > VDUSE_VQ_SIZE_MAX || READ_ONCE(vq->track) ||
+	    READ_ONCE(vq->ptrack))
 		return;
 	domain = vduse_vq_domain(vq);
 	if (!domain)
 		return;
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
+		vduse_vq_track_start_packed(vq, domain);
+		return;
+	}
 	/* Only rings in our own coherent memory (virtio-vdpa), not a VM's. */
 	avail = vduse_domain_coherent_va(domain, vq->ring.driver,
 					 struct_size(avail, ring, num));
@@ -148,16 +307,20 @@ void vduse_vq_track_start(struct vduse_vq *vq)
 
 static void vduse_vq_track_stop(struct vduse_vq *vq)
 {
+	struct vduse_packed_track *ptrack;
 	unsigned long flags;
 	s8 *track;
 
 	spin_lock_irqsave(&vq->track_lock, flags);
 	track = vq->track;
+	ptrack = vq->ptrack;
 	WRITE_ONCE(vq->track, NULL);
+	WRITE_ONCE(vq->ptrack, NULL);
 	vq->track_avail = NULL;
 	vq->track_used = NULL;
 	spin_unlock_irqrestore(&vq->track_lock, flags);
 	kfree(track);
+	kvfree(ptrack);
 }
 
 /* ------------------------------------------------------------------ */
@@ -377,10 +540,117 @@ static int vduse_vq_walk_table(struct vduse_domain *domain,
 	return -ELOOP;
 }
 
+/* The IOVA of a packed-ring buffer's status byte, or 0. */
+static u64 vduse_packed_status(struct vduse_domain *domain,
+			       const struct vduse_packed_buf *b)
+{
+	struct vring_packed_desc *table;
+	u64 at = 0;
+	u32 i, n;
+
+	if (!b->indirect)
+		return b->len ? b->addr + b->len - 1 : 0;
+	if (!b->len || b->len % sizeof(*table) || b->len > 0x10000)
+		return 0;
+	table = kmalloc(b->len, GFP_KERNEL);
+	if (!table)
+		return 0;
+	n = b->len / sizeof(*table);
+	if (!vduse_domain_bounce_access(domain, b->addr, table, b->len, false))
+		for (i = 0; i < n; i++) {
+			u16 flags = le16_to_cpu((__force __le16)table[i].flags);
+			u32 len = le32_to_cpu((__force __le32)table[i].len);
+
+			if ((flags & VRING_DESC_F_WRITE) && len)
+				at = le64_to_cpu((__force __le64)table[i].addr) + len - 1;
+		}
+	kfree(table);
+	return at;
+}
+
+/*
+ * The packed ring's requests in flight, failed like the split ones below:
+ * the status byte set to VIRTIO_BLK_S_IOERR, then a used element per buffer
+ * at the used position. status_sem held for reading, the daemon gone.
+ */
+static void vduse_vq_fail_packed(struct vduse_vq *vq,
+				 struct vduse_domain *domain)
+{
+	struct vduse_packed_track *t = vq->ptrack;
+	struct vduse_dev *dev = vq->dev;
+	u32 num = vq->ring.num, id, failed;
+	unsigned long flags;
+
+again:
+	/* a kick for every new request, whatever the daemon asked for */
+	WRITE_ONCE(t->device->flags,
+		   (__force __le16)cpu_to_le16(VRING_PACKED_EVENT_FLAG_ENABLE));
+	/* publish it before looking at the ring again */
+	smp_mb();
+	failed = 0;
+	for (id = 0; id < num; id++) {
+		u8 status = VIRTIO_BLK_S_IOERR;
+		struct vduse_packed_buf b;
+		struct vring_packed_desc *d;
+		u32 written = 0;
+		bool lost;
+		u16 f;
+		u64 at;
+
+		spin_lock_irqsave(&vq->track_lock, flags);
+		vduse_vq_track_packed(vq);
+		/* the chains in flight fill the ring from used to avail */
+		if (!vq->track_lost && t->in_flight !=
+		    (t->avail_wrap == t->used_wrap ? 0 : num) + t->avail_idx - t->used_idx)
+			vq->track_lost = true;
+		lost = vq->track_lost;
+		b = t->buf[id];
+		spin_unlock_irqrestore(&vq->track_lock, flags);
+		if (lost) {
+			dev_warn_ratelimited(dev->cdev,
+					     "vq%u: requests in flight unknown, cannot fail them\n",
+					     vq->index);
+			return;
+		}
+		if (!b.n)
+			continue;
+		at = vduse_packed_status(domain, &b);
+		if (at && !vduse_domain_bounce_access(domain, at, &status, 1, true))
+			written = 1;
+
+		spin_lock_irqsave(&vq->track_lock, flags);
+		d = &t->desc[t->used_idx];
+		WRITE_ONCE(d->id, (__force __le16)cpu_to_le16(id));
+		WRITE_ONCE(d->len, (__force __le32)cpu_to_le32(written));
+		f = t->used_wrap ? BIT(VRING_PACKED_DESC_F_AVAIL) |
+				   BIT(VRING_PACKED_DESC_F_USED) : 0;
+		/* the driver must see id and len before the flags */
+		smp_wmb();
+		WRITE_ONCE(d->flags, (__force __le16)cpu_to_le16(f));
+		t->buf[id].n = 0;
+		t->in_flight -= b.n;
+		vduse_packed_advance(&t->used_idx, &t->used_wrap, b.n, num);
+		spin_unlock_irqrestore(&vq->track_lock, flags);
+		failed++;
+	}
+	if (!failed)
+		return;
+	dev_info_ratelimited(dev->cdev, "vq%u: failed %u requests\n",
+			     vq->index, failed);
+	vduse_stat_add(dev, VDUSE_STAT_FAILED_REQS, failed);
+	spin_lock_bh(&vq->irq_lock);
+	if (vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_bh(&vq->irq_lock);
+	/* requests added meanwhile may have seen the old event flags */
+	goto again;
+}
+
 /*
  * Complete every request in flight with VIRTIO_BLK_S_IOERR, as the device
- * would, then interrupt the driver. Only for block devices with split rings
- * in our own coherent memory (the virtio-vdpa path, where tracking runs),
+ * would, then interrupt the driver. Only for block devices with rings in
+ * our own coherent memory (the virtio-vdpa path, where tracking runs; a
+ * packed ring goes to vduse_vq_fail_packed()),
  * and only once the daemon is gone (fenced), so nobody else writes the used
  * ring. Everything read from the ring is checked: the daemon may have left
  * garbage there.
@@ -400,12 +670,18 @@ static void vduse_vq_fail_work(struct work_struct *work)
 	bool lost;
 
 	down_read(&dev->status_sem);
-	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || !READ_ONCE(vq->track))
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		goto out;
-	num = vq->ring.num;
 	domain = vduse_vq_domain(vq);
 	if (!domain)
 		goto out;
+	if (READ_ONCE(vq->ptrack)) {
+		vduse_vq_fail_packed(vq, domain);
+		goto out;
+	}
+	if (!READ_ONCE(vq->track))
+		goto out;
+	num = vq->ring.num;
 	desc = vduse_domain_coherent_va(domain, vq->ring.desc,
 					sizeof(*desc) * num);
 	heads = kmalloc_array(num, sizeof(*heads), GFP_KERNEL);

@@ -842,6 +842,76 @@ out:
 }
 
 /*
+ * A daemon with a packed ring that answers the driver's messages, serves
+ * nothing and dies while virtio_blk's probe waits for its partition read:
+ * after msg_timeout the device is fenced and the fail work completes the
+ * packed ring's requests with an I/O error, so the bind returns, the disk
+ * is there, reads fail with EIO and the device deletes at once. The fuzzer
+ * found this hung for good while only split rings were failed.
+ */
+static void case_packed_dead(void)
+{
+	struct dev *d;
+	char blk[64];
+	double t;
+	uint8_t status = 0;
+	pid_t pid;
+	int st, i;
+
+	if (intree) {
+		skip("packed ring, daemon dead during the probe",
+		     "the in-tree module never fails a dead daemon's requests: the bind hangs (docs/vduse.md \"" ROW_DEAD "\")");
+		return;
+	}
+	extra_features = F(VIRTIO_F_RING_PACKED);
+	d = dev_create("hx-packed", QUEUE_SIZE, NULL);
+	extra_features = 0;
+	expect("msg_timeout 1", sysfs_set(d->name, "msg_timeout", "1"), 0);
+	klog_mark("packed-dead");
+	if (!tap_line(!run(30, "vdpa dev add name %s mgmtdev vduse", d->name), "vdpa dev add", NULL))
+		goto out;
+	hold(d, false, true);
+	daemon_start(d);
+	pid = bind_bg(d);
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&d->lock);
+		status = d->b.status;
+		pthread_mutex_unlock(&d->lock);
+		if (status & VIRTIO_CONFIG_S_DRIVER_OK)
+			break;
+		msleep(50);
+	}
+	tap_line(status & VIRTIO_CONFIG_S_DRIVER_OK, "the driver sets DRIVER_OK",
+		 "status 0x%x", status);
+	msleep(500);	/* the partition read is in the ring, nobody serves it */
+	st = waitpid(pid, NULL, WNOHANG);
+	tap_line(st == 0, "the bind waits for the partition read", "waitpid %d", st);
+	daemon_stop(d);
+	close(d->b.fd);
+	d->b.fd = -1;
+	t = now();
+	st = wait_child(pid, 30);
+	t = now() - t;
+	tap_line(st == 0 && t < 9, "the bind returns after the daemon's death",
+		 "status %d after %.1f s (msg_timeout 1 s)", st, t);
+	tap_line(klog_count("daemon gone and did not come back") == 1,
+		 "the kernel log: the device is fenced", "%d lines",
+		 klog_count("daemon gone and did not come back"));
+	tap_line(klog_count("vq0: failed") >= 1 && !klog_count("cannot fail"),
+		 "the kernel log: the packed ring's requests failed", "%d lines, %d 'cannot fail'",
+		 klog_count("vq0: failed"), klog_count("cannot fail"));
+	if (tap_line(blk_path(d, blk, sizeof(blk), 5), "a /dev/vdX appears", NULL))
+		expect("a read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
+	t = now();
+	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
+	t = now() - t;
+	tap_line(t < 5, "... at once", "%.1f s", t);
+	expect("DESTROY_DEV", destroy_dev(d), 0);
+out:
+	dev_free(d);
+}
+
+/*
  * A late answer: the bind's first request (the reset) is read but answered
  * after msg_timeout. The bind returns after the timeout with no disk, both
  * answers get ENOENT, the device stays broken; our module then refuses a
@@ -1497,6 +1567,7 @@ static const struct {
 	{ "replies", case_replies },
 	{ "stall-bind", case_stall_bind },
 	{ "refuse-ok", case_refuse_ok },
+	{ "packed-dead", case_packed_dead },
 	{ "late", case_late },
 	{ "unbind-timeout", case_unbind_timeout },
 	{ "vq-sizes", case_vq_sizes },
