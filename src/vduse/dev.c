@@ -240,23 +240,24 @@ static long vduse_ioctl_get_fd(struct vduse_dev *dev, unsigned int cmd,
 }
 
 /*
- * A write that covers the virtio-blk blk_size must leave a valid one
- * (vduse_blk_size_ok()): the bytes around it are checked as they would be
- * after the write, and nothing is written otherwise.
+ * A write that covers the virtio-blk blk_size or size_max must leave valid
+ * ones (vduse_blk_config_ok()): the config is checked as it would be after
+ * the write, and nothing is written otherwise.
  */
 static int vduse_set_config_locked(struct vduse_dev *dev, u32 offset,
 				   const u8 *buf, u32 len)
 {
-	unsigned int at = offsetof(struct virtio_blk_config, blk_size);
+	unsigned int lo = offsetof(struct virtio_blk_config, size_max);
+	unsigned int hi = offsetof(struct virtio_blk_config, blk_size) + sizeof(u32);
 	u8 after[sizeof(struct virtio_blk_config)];
 	u32 n = min_t(u32, dev->config_size, sizeof(after));
 
 	lockdep_assert_held(&dev->config_lock);
-	if (offset < at + sizeof(u32) && offset + len > at) {
+	if (offset < hi && offset + len > lo) {
 		memcpy(after, dev->config, n);
 		if (offset < n)
 			memcpy(after + offset, buf, min(len, n - offset));
-		if (!vduse_blk_size_ok(dev, after, n))
+		if (!vduse_blk_config_ok(dev, after, n))
 			return -EINVAL;
 	}
 	memcpy(dev->config + offset, buf, len);

@@ -426,27 +426,44 @@ static void vduse_vdpa_fix_topology(struct vduse_dev *dev, unsigned int offset,
 		buf[at - offset] = VDUSE_BLK_PHYS_EXP_MAX;
 }
 
-/*
- * virtio_blk refuses a blk_size that is not a power of two from 512 to
- * PAGE_SIZE, and 5.10's virtio_blk does it on an error path that releases
- * the queue without cleaning it up (WARNING in blk_mq_release()). So the
- * driver never sees one: a device offering VIRTIO_BLK_F_BLK_SIZE with such
- * a blk_size is not attached (vdpa dev add: EINVAL) and VDUSE_DEV_SET_CONFIG
- * cannot write one (EINVAL). @cfg: the config space, @len bytes of it; what
- * lies past the end reads as zero, as the driver would read it.
- */
-bool vduse_blk_size_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len)
+/* Little-endian u32 at @at of @len config bytes; past the end reads 0. */
+static u32 vduse_cfg_le32(const u8 *cfg, u32 len, unsigned int at)
 {
-	unsigned int at = offsetof(struct virtio_blk_config, blk_size), i;
 	u32 v = 0;
+	unsigned int i;
 
-	if (dev->device_id != VIRTIO_ID_BLOCK ||
-	    !(dev->device_features & BIT_ULL(VIRTIO_BLK_F_BLK_SIZE)))
-		return true;
 	for (i = 0; i < sizeof(v); i++)
 		if (at + i < len)
 			v |= (u32)cfg[at + i] << (8 * i);
-	return v >= 512 && v <= PAGE_SIZE && is_power_of_2(v);
+	return v;
+}
+
+/*
+ * Block config values virtio_blk cannot take, which the driver must never
+ * see: a blk_size that is not a power of two from 512 to PAGE_SIZE (refused
+ * by virtio_blk, on 5.10 on an error path that WARNs in blk_mq_release())
+ * and a size_max from 1 to PAGE_SIZE - 1 (6.12's block layer WARNs in
+ * blk_validate_limits()). A device offering the feature with such a value
+ * is not attached (vdpa dev add: EINVAL) and VDUSE_DEV_SET_CONFIG cannot
+ * write one (EINVAL). @cfg: the config space, @len bytes of it.
+ */
+bool vduse_blk_config_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len)
+{
+	u32 v;
+
+	if (dev->device_id != VIRTIO_ID_BLOCK)
+		return true;
+	if (dev->device_features & BIT_ULL(VIRTIO_BLK_F_BLK_SIZE)) {
+		v = vduse_cfg_le32(cfg, len, offsetof(struct virtio_blk_config, blk_size));
+		if (v < 512 || v > PAGE_SIZE || !is_power_of_2(v))
+			return false;
+	}
+	if (dev->device_features & BIT_ULL(VIRTIO_BLK_F_SIZE_MAX)) {
+		v = vduse_cfg_le32(cfg, len, offsetof(struct virtio_blk_config, size_max));
+		if (v && v < PAGE_SIZE)
+			return false;
+	}
+	return true;
 }
 
 static void vduse_vdpa_get_config(struct vdpa_device *vdpa,
@@ -558,10 +575,10 @@ static int vduse_vdpa_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	if (dev->fenced || READ_ONCE(dev->broken))
 		goto out_dev;
 	spin_lock(&dev->config_lock);
-	ret = vduse_blk_size_ok(dev, dev->config, dev->config_size) ? 0 : -EINVAL;
+	ret = vduse_blk_config_ok(dev, dev->config, dev->config_size) ? 0 : -EINVAL;
 	spin_unlock(&dev->config_lock);
 	if (ret) {
-		dev_warn(dev->cdev, "not attached: blk_size is not a power of two from 512 to %lu\n",
+		dev_warn(dev->cdev, "not attached: blk_size not a power of two from 512 to %lu, or size_max below it\n",
 			 PAGE_SIZE);
 		goto out_dev;
 	}

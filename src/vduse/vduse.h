@@ -267,7 +267,7 @@ void vduse_vq_reset(struct vduse_vq *vq);
 void vduse_vq_kick(struct vduse_vq *vq);
 int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd);
 int vduse_vq_inject_irq(struct vduse_vq *vq);
-bool vduse_blk_size_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len);
+bool vduse_blk_config_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len);
 int vduse_vq_deliver_irq(struct vduse_dev *dev, struct work_struct *work,
 			 int cpu);
 void vduse_vq_fail_inflight(struct vduse_vq *vq);

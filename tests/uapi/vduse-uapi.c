@@ -702,7 +702,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_MEMLOCK	"`VDUSE_IOTLB_REG_UMEM` beyond `RLIMIT_MEMLOCK` with `CAP_IPC_LOCK`"
 #define ROW_RESET_FAILED	"reset answered `FAILED` (or not at all)"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
-#define ROW_BLK_SIZE	"virtio-blk `blk_size` that is not a power of two from 512 to the page size"
+#define ROW_BLK_SIZE	"virtio-blk `blk_size` that is not a power of two from 512 to the page size, or `size_max` below the page size"
 
 /* the API level the module under test offers for in-tree expectations */
 static bool has_v1(void)
@@ -1701,9 +1701,10 @@ static void test_core(void)
 /*
  * virtio-blk's blk_size (VIRTIO_BLK_F_BLK_SIZE) must be a power of two from
  * 512 to the page size, or virtio_blk refuses the device, 5.10's on an error
- * path that WARNs in blk_mq_release(): ours does not attach such a device
- * (vdpa dev add fails) and VDUSE_DEV_SET_CONFIG does not write one; the
- * in-tree module takes both.
+ * path that WARNs in blk_mq_release(); a size_max (VIRTIO_BLK_F_SIZE_MAX)
+ * below the page size WARNs in 6.12's blk_validate_limits(). Ours does not
+ * attach such a device (vdpa dev add fails) and VDUSE_DEV_SET_CONFIG does
+ * not write such values; the in-tree module takes both.
  */
 static void test_blk_size(void)
 {
@@ -1721,7 +1722,8 @@ static void test_blk_size(void)
 	long fd;
 	int ctl, st;
 
-	c->features |= 1ULL << VIRTIO_BLK_F_BLK_SIZE;	/* blk_size 0 */
+	/* blk_size 0 (invalid), size_max 0 (valid: no limit) */
+	c->features |= 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_SIZE_MAX;
 	ctl = ctl_open(0);
 	if (!expect("CREATE_DEV uapi-bs (VIRTIO_BLK_F_BLK_SIZE, blk_size 0)",
 		    xioctl(ctl, VDUSE_CREATE_DEV, c), 0)) {
@@ -1761,6 +1763,14 @@ static void test_blk_size(void)
 			xioctl((int)fd, VDUSE_DEV_SET_CONFIG, &one), -EINVAL, 0, ROW_BLK_SIZE);
 		cfg.v = 4096;
 		expect("SET_CONFIG blk_size 4096", xioctl((int)fd, VDUSE_DEV_SET_CONFIG, &cfg), 0);
+		cfg.h.offset = offsetof(struct virtio_blk_config, size_max);
+		cfg.v = 512;
+		expect3("SET_CONFIG size_max 512", xioctl((int)fd, VDUSE_DEV_SET_CONFIG, &cfg),
+			-EINVAL, 0, ROW_BLK_SIZE);
+		cfg.v = 65536;
+		expect("SET_CONFIG size_max 65536", xioctl((int)fd, VDUSE_DEV_SET_CONFIG, &cfg), 0);
+		cfg.v = 0;
+		expect("SET_CONFIG size_max 0 (no limit)", xioctl((int)fd, VDUSE_DEV_SET_CONFIG, &cfg), 0);
 		close((int)fd);
 	}
 	expect("DESTROY_DEV uapi-bs", destroy(ctl, "uapi-bs"), 0);
