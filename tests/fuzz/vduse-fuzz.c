@@ -1280,6 +1280,13 @@ static void op_create(struct rng *r)
 
 		bc->seg_max = 1 + rnd(r, 128);
 	}
+	if (u.c.features & F(VIRTIO_BLK_F_SIZE_MAX)) {
+		struct virtio_blk_config *bc = (void *)u.c.config;
+
+		/* mostly none (0) or a page or more; else vdpa dev add refuses */
+		bc->size_max = chance(r, 80) ? (chance(r, 50) ? 0 : 4096U << rnd(r, 5)) :
+					       (uint32_t)edge64(r);
+	}
 	if (u.c.features & F(VIRTIO_BLK_F_BLK_SIZE)) {
 		struct virtio_blk_config *bc = (void *)u.c.config;
 
@@ -1646,10 +1653,12 @@ static void op_config(struct rng *r)
 	bs = offsetof(struct virtio_blk_config, blk_size);
 	if (bad)
 		allowed("DEV_SET_CONFIG out of range", got, EINVAL, EPERM, 0);
-	else if (d->device_id == VIRTIO_ID_BLOCK && (d->features & F(VIRTIO_BLK_F_BLK_SIZE)) &&
-		 u.c.offset < bs + 4 && u.c.offset + u.c.length > bs)
-		/* a blk_size that is not a power of two from 512 to 4096 */
-		allowed("DEV_SET_CONFIG over blk_size", got, OK_, EINVAL, EPERM, 0);
+	else if (d->device_id == VIRTIO_ID_BLOCK &&
+		 (d->features & (F(VIRTIO_BLK_F_BLK_SIZE) | F(VIRTIO_BLK_F_SIZE_MAX))) &&
+		 u.c.offset < bs + 4 &&
+		 u.c.offset + u.c.length > offsetof(struct virtio_blk_config, size_max))
+		/* blk_size not a power of two from 512 to 4096, size_max below 4096 */
+		allowed("DEV_SET_CONFIG over size_max..blk_size", got, OK_, EINVAL, EPERM, 0);
 	else
 		allowed("DEV_SET_CONFIG", got, OK_, EPERM, 0);
 	if (!got && chance(r, 50))
@@ -2303,6 +2312,17 @@ static int teardown(void)
 	for (i = 0; i < MAXD; i++)
 		devs[i].pause_until = 0;
 	pthread_mutex_unlock(&mu);
+	/*
+	 * A device the daemon cannot serve (a packed ring, not a block
+	 * device) keeps a bind's probe waiting for its partition read while
+	 * the daemon lives, and the helper doing it is a thread of this very
+	 * process: its fd goes, as when a stuck daemon is killed, so the
+	 * kernel fences the device after msg_timeout and fails the read.
+	 */
+	for (i = 0; i < MAXD; i++)
+		if (devs[i].used && !devs[i].io_ok && devs[i].b.fd >= 0 &&
+		    vdpa_attached(devs[i].name))
+			dev_close(&devs[i]);
 	async_reap(30);
 	for (i = 0; i < MAXASYNC; i++)
 		if (asyncs[i].used)
