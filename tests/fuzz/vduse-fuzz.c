@@ -2281,10 +2281,12 @@ static void dump_model(void)
 
 		if (!d->used)
 			continue;
-		printf("# model %s: fd %d, attached %d, io_ok %d, status 0x%x (%d seen), served %d, bad %d, xlate errors %d, irq errors %d, regions %d, paused %.1f s\n",
-		       d->name, d->b.fd, vdpa_attached(d->name), d->io_ok, d->b.status,
-		       d->b.n_status, d->b.n_served, d->b.n_bad, d->b.n_xlate_err,
-		       d->b.n_irq_err, d->b.nreg, d->pause_until > now() ? d->pause_until - now() : 0);
+		printf("# model %s: fd %d, attached %d, io_ok %d, api %d, nas %u, umem %d, status 0x%x (%d seen), served %d, bad %d, xlate errors %d (last: %s for 0x%llx), irq errors %d, regions %d, paused %.1f s\n",
+		       d->name, d->b.fd, vdpa_attached(d->name), d->io_ok, d->api, d->nas,
+		       d->b.umem != NULL, d->b.status, d->b.n_status, d->b.n_served, d->b.n_bad,
+		       d->b.n_xlate_err, errname(d->b.xlate_err),
+		       (unsigned long long)d->b.xlate_iova, d->b.n_irq_err, d->b.nreg,
+		       d->pause_until > now() ? d->pause_until - now() : 0);
 		for (q = 0; q < d->b.vq_num; q++)
 			printf("#   vq%u: active %d, kickfd %d, num %u, desc 0x%llx, last_avail %u, used_idx %u\n",
 			       q, d->b.vq[q].active, d->b.vq[q].kickfd, d->b.vq[q].num,

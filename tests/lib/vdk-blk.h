@@ -63,6 +63,8 @@ struct vdk_blk {
 	const char *id;		/* VIRTIO_BLK_T_GET_ID */
 	uint8_t status;		/* the last SET_STATUS */
 	int n_status, n_served, n_bad, n_xlate_err, n_irq_err, n_kick_err;
+	long xlate_err;		/* the last failed translation: -errno, or 1 (an entry not covering it) */
+	uint64_t xlate_iova;	/* ... for this IOVA */
 };
 
 static inline void vdk_blk_init(struct vdk_blk *b, uint8_t *disk,
@@ -116,6 +118,8 @@ static inline void *vdk_blk_xlate(struct vdk_blk *b, uint64_t iova, uint64_t len
 		if (fd >= 0)
 			close((int)fd);
 		b->n_xlate_err++;
+		b->xlate_err = fd < 0 ? fd : 1;
+		b->xlate_iova = iova;
 		return NULL;
 	}
 	prot = (e.perm & VDUSE_ACCESS_RO ? PROT_READ : 0) |
@@ -124,6 +128,8 @@ static inline void *vdk_blk_xlate(struct vdk_blk *b, uint64_t iova, uint64_t len
 	close((int)fd);
 	if (p == MAP_FAILED) {
 		b->n_xlate_err++;
+		b->xlate_err = -errno;
+		b->xlate_iova = iova;
 		return NULL;
 	}
 	r = &b->reg[b->nreg++];
