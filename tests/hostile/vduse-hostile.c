@@ -793,6 +793,20 @@ out:
 	dev_free(d);
 }
 
+/* A fenced device's disk: it is there, reads fail with EIO, vdpa dev del at once. */
+static void expect_fenced_disk(struct dev *d)
+{
+	char blk[64];
+	double t;
+
+	if (tap_line(blk_path(d, blk, sizeof(blk), 5), "a /dev/vdX appears", NULL))
+		expect("a read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
+	t = now();
+	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
+	t = now() - t;
+	tap_line(t < 5, "... at once", "%.1f s", t);
+}
+
 /*
  * A daemon that answers DRIVER_OK with FAILED (and so serves nothing): the
  * driver cannot know, virtio_blk's probe reads the partition table at once.
@@ -803,7 +817,6 @@ out:
 static void case_refuse_ok(void)
 {
 	struct dev *d;
-	char blk[64];
 	double t;
 	int st;
 
@@ -826,12 +839,7 @@ static void case_refuse_ok(void)
 		 "the kernel log: the daemon refused DRIVER_OK (device fenced)", "%d lines",
 		 klog_count("refused DRIVER_OK"));
 	/* the probe goes on: a partition scan that fails is no probe failure */
-	if (tap_line(blk_path(d, blk, sizeof(blk), 5), "a /dev/vdX appears", NULL))
-		expect("a read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
-	t = now();
-	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	t = now() - t;
-	tap_line(t < 5, "... at once", "%.1f s", t);
+	expect_fenced_disk(d);
 	daemon_stop(d);
 	expect("DESTROY_DEV with the daemon's fd open", destroy_dev(d), -EBUSY);
 	close(d->b.fd);
@@ -852,7 +860,6 @@ out:
 static void case_packed_dead(void)
 {
 	struct dev *d;
-	char blk[64];
 	double t;
 	uint8_t status = 0;
 	pid_t pid;
@@ -900,12 +907,7 @@ static void case_packed_dead(void)
 	tap_line(klog_count("vq0: failed") >= 1 && !klog_count("cannot fail"),
 		 "the kernel log: the packed ring's requests failed", "%d lines, %d 'cannot fail'",
 		 klog_count("vq0: failed"), klog_count("cannot fail"));
-	if (tap_line(blk_path(d, blk, sizeof(blk), 5), "a /dev/vdX appears", NULL))
-		expect("a read fails with EIO", blk_read(blk, 0, 4096, 10), IO_EIO);
-	t = now();
-	expect("vdpa dev del", run(30, "vdpa dev del %s", d->name), 0);
-	t = now() - t;
-	tap_line(t < 5, "... at once", "%.1f s", t);
+	expect_fenced_disk(d);
 	expect("DESTROY_DEV", destroy_dev(d), 0);
 out:
 	dev_free(d);
