@@ -34,16 +34,32 @@ static int vduse_vdpa_set_vq_address(struct vdpa_device *vdpa, u16 idx,
 	return 0;
 }
 
+/*
+ * A driver may make a queue smaller than the daemon offered, never
+ * larger, but older vhost-vdpa versions (6.12.107) pass any size from
+ * userspace: such a queue is never enabled, so the daemon never gets a
+ * ring larger than it can hold. A size the driver was offered (through
+ * get_vq_size) stays acceptable even if the daemon lowers max_size in
+ * between: the queue of a driver acting in good faith always starts.
+ */
 static void vduse_vdpa_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
 {
-	vduse_vdpa_vq(vdpa, idx)->ring.num = num;
+	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+
+	vq->ring.num = num;
+	vq->ring.num_over = num > READ_ONCE(vq->num_max) &&
+			    num > vq->ring.offered;
 }
 
 static u16 vduse_vdpa_get_vq_size(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
+	u16 max = READ_ONCE(vq->num_max);
 
-	return vq->ring.num ? vq->ring.num : vq->num_max;
+	if (vq->ring.num)
+		return vq->ring.num;
+	vq->ring.offered = max(vq->ring.offered, max);
+	return max;
 }
 
 static u16 vduse_vdpa_get_vq_num_max(struct vdpa_device *vdpa)
@@ -67,6 +83,12 @@ static void vduse_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 {
 	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
 
+	if (ready && vq->ring.num_over) {
+		dev_warn_ratelimited(vq->dev->cdev,
+				     "vq%u: size %u above its maximum: not enabled\n",
+				     idx, vq->ring.num);
+		ready = false;
+	}
 	spin_lock(&vq->kick_lock);
 	vq->ready = ready;
 	spin_unlock(&vq->kick_lock);

@@ -461,7 +461,9 @@ static long vhost_vdpa_vq_set_state(struct vhost_vdpa *v,
 
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
-		if (!s->num || s->num > 0xffff || !is_power_of_2(s->num))
+		/* as 7.2's: never above the device's largest queue */
+		if (!s->num || s->num > ops->get_vq_num_max(vdpa) ||
+		    !is_power_of_2(s->num))
 			return -EINVAL;
 		vq->num = s->num;
 		ops->set_vq_num(vdpa, vq->index, vq->num);

@@ -702,6 +702,7 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 #define ROW_MEMLOCK	"`VDUSE_IOTLB_REG_UMEM` beyond `RLIMIT_MEMLOCK` with `CAP_IPC_LOCK`"
 #define ROW_RESET_FAILED	"reset answered `FAILED` (or not at all)"
 #define ROW_CFG_FAULT	"`VDUSE_DEV_SET_CONFIG` failing with `EFAULT`"
+#define ROW_VQ_GROW	"queue size above `max_size` from a vhost-vdpa without a size check"
 #define ROW_BLK_SIZE	"virtio-blk `blk_size` that is not a power of two from 512 to the page size, or `size_max` below the page size"
 
 /* the API level the module under test offers for in-tree expectations */
@@ -2055,6 +2056,58 @@ static void vhost_map_check(struct dev *d, int vfd, uint32_t asid, uint64_t iova
 	munmap(p, len);
 }
 
+/*
+ * vhost-vdpa answers EINVAL for a queue size above the device's maximum in
+ * 7.2, in our vhost_vdpa.ko (5.10, 6.1) and in Debian's 6.12.117; the 6.12
+ * of linux-source 6.12.107 passed it on to the device.
+ */
+static bool vhost_checks_vq_size(void)
+{
+	struct utsname u;
+	unsigned int maj = 0, min = 0;
+
+	uname(&u);
+	sscanf(u.release, "%u.%u", &maj, &min);
+	return !(maj == 6 && min >= 12);
+}
+
+/* A queue larger than the daemon's max_size never reaches the daemon. */
+static void vhost_vq_size(struct dev *d, int vfd)
+{
+	struct vhost_vring_state vs = { .index = 0, .num = 2 * QUEUE_SIZE };
+	struct vduse_vq_info info = { .index = 0 };
+	uint16_t max = 0;
+	long r;
+
+	r = xioctl(vfd, VHOST_VDPA_GET_VRING_NUM, &max);
+	check(!r && max == QUEUE_SIZE, "VHOST_VDPA_GET_VRING_NUM: the daemon's max_size",
+	      "got %s, %u", errname(r), max);
+	r = xioctl(vfd, VHOST_SET_VRING_NUM, &vs);
+	if (vhost_checks_vq_size() || r) {
+		expect("VHOST_SET_VRING_NUM above max_size", r, -EINVAL);
+	} else {
+		/* a vhost-vdpa without the check: our vduse keeps the queue disabled */
+		printf("# this vhost-vdpa passes a queue size above max_size to the device\n");
+		vs = (struct vhost_vring_state){ .index = 0, .num = 1 };
+		expect("VHOST_VDPA_SET_VRING_ENABLE of the oversized queue",
+		       xioctl(vfd, VHOST_VDPA_SET_VRING_ENABLE, &vs), 0);
+		r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
+		expect_val3("VQ_GET_INFO: the oversized queue is not ready", r ? r : info.ready,
+			    0, 1, ROW_VQ_GROW);
+	}
+	vs = (struct vhost_vring_state){ .index = 0, .num = QUEUE_SIZE };
+	expect("VHOST_SET_VRING_NUM max_size", xioctl(vfd, VHOST_SET_VRING_NUM, &vs), 0);
+	vs = (struct vhost_vring_state){ .index = 0, .num = 1 };
+	expect("VHOST_VDPA_SET_VRING_ENABLE", xioctl(vfd, VHOST_VDPA_SET_VRING_ENABLE, &vs), 0);
+	info = (struct vduse_vq_info){ .index = 0 };
+	r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
+	check(!r && info.ready && info.num == QUEUE_SIZE,
+	      "VQ_GET_INFO: a queue of max_size is ready", "got %s, ready %u num %u",
+	      errname(r), info.ready, info.num);
+	vs = (struct vhost_vring_state){ .index = 0, .num = 0 };
+	expect("VHOST_VDPA_SET_VRING_ENABLE 0", xioctl(vfd, VHOST_VDPA_SET_VRING_ENABLE, &vs), 0);
+}
+
 static void test_vhost_dev(int api)
 {
 	const char *tag = api ? "API 1" : "API 0";
@@ -2235,6 +2288,7 @@ static void test_vhost_dev(int api)
 		if (r >= 0)
 			close((int)r);
 	}
+	vhost_vq_size(d, vfd);
 	r = vhost_iotlb(vfd, 0, VHOST_IOTLB_INVALIDATE, 0x100000, 1 << 20, NULL);
 	expect("vhost IOTLB invalidate", r, 0);
 	{
