@@ -2260,6 +2260,42 @@ static long vdpa_del(const char *name)
 	return r;
 }
 
+/* The kernel's side of a device: its queues and its address space 0. */
+static void dump_kernel_view(struct fdev *d)
+{
+	struct vduse_iotlb_entry e = { .start = 0, .last = ~0ULL };
+	unsigned int q, n;
+	long r;
+
+	if (d->b.fd < 0)
+		return;
+	for (q = 0; q < d->b.vq_num; q++) {
+		struct vduse_vq_info info = { .index = q };
+
+		r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
+		printf("#   kernel vq%u: %s, ready %u, num %u, desc 0x%llx, driver 0x%llx, device 0x%llx, avail %u\n",
+		       q, errname(r), info.ready, info.num, (unsigned long long)info.desc_addr,
+		       (unsigned long long)info.driver_addr, (unsigned long long)info.device_addr,
+		       info.split.avail_index);
+	}
+	/* IOTLB_GET_FD gives the lowest entry overlapping the range */
+	for (n = 0; n < 8; n++) {
+		r = xioctl(d->b.fd, VDUSE_IOTLB_GET_FD, &e);
+		if (r < 0) {
+			printf("#   kernel asid 0: %s after %u entries\n", errname(r), n);
+			break;
+		}
+		close((int)r);
+		printf("#   kernel asid 0 entry [0x%llx, 0x%llx] perm %u offset 0x%llx\n",
+		       (unsigned long long)e.start, (unsigned long long)e.last, e.perm,
+		       (unsigned long long)e.offset);
+		if (e.last == ~0ULL)
+			break;
+		e.start = e.last + 1;
+		e.last = ~0ULL;
+	}
+}
+
 /* What the daemon thinks of each device, next to the kernel's counters. */
 static void dump_model(void)
 {
@@ -2292,6 +2328,7 @@ static void dump_model(void)
 			       q, d->b.vq[q].active, d->b.vq[q].kickfd, d->b.vq[q].num,
 			       (unsigned long long)d->b.vq[q].desc, d->b.vq[q].last_avail,
 			       d->b.vq[q].used_idx);
+		dump_kernel_view(d);
 		printf("#   kernel:");
 		for (k = 0; k < sizeof(stats) / sizeof(stats[0]); k++) {
 			snprintf(path, sizeof(path), "/sys/class/vduse/%s/stats/%s", d->name, stats[k]);
@@ -2302,6 +2339,47 @@ static void dump_model(void)
 	}
 	if (locked)
 		pthread_mutex_unlock(&mu);
+}
+
+/*
+ * A device bound to virtio_vdpa whose daemon thinks its queues run: their
+ * rings live in the device's own coherent memory, so the daemon must be
+ * able to translate them (unless the device is broken: EPERM).
+ */
+static void check_rings(struct fdev *d)
+{
+	char path[VDUSE_NAME_MAX + 64], drv[PATH_MAX];
+	unsigned int q;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s/driver", d->name);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	if (n <= 0)
+		return;
+	drv[n] = 0;
+	if (strcmp(strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv, "virtio_vdpa"))
+		return;
+	pthread_mutex_lock(&mu);
+	for (q = 0; q < d->b.vq_num && q < VDK_BLK_MAX_VQS; q++) {
+		struct vdk_vq *v = &d->b.vq[q];
+
+		if (!v->active || !v->num)
+			continue;
+		d->b.xlate_err = 0;
+		if (vdk_blk_xlate(&d->b, v->desc, 16ULL * v->num) &&
+		    vdk_blk_xlate(&d->b, v->avail, 4 + 2ULL * v->num) &&
+		    vdk_blk_xlate(&d->b, v->used, 4 + 8ULL * v->num))
+			continue;
+		if (d->b.xlate_err == -EPERM)
+			break;	/* broken: the model may be stale */
+		fail("%s (virtio_vdpa) vq%u: the daemon cannot translate its ring (desc 0x%llx): %s for 0x%llx",
+		     d->name, q, (unsigned long long)v->desc, errname(d->b.xlate_err),
+		     (unsigned long long)d->b.xlate_iova);
+		pthread_mutex_unlock(&mu);
+		dump_model();
+		return;
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 static int teardown(void)
@@ -2325,6 +2403,9 @@ static int teardown(void)
 		if (devs[i].used && !devs[i].io_ok && devs[i].b.fd >= 0 &&
 		    vdpa_attached(devs[i].name))
 			dev_close(&devs[i]);
+	for (i = 0; i < MAXD; i++)
+		if (devs[i].used && devs[i].io_ok && devs[i].b.fd >= 0)
+			check_rings(&devs[i]);
 	async_reap(30);
 	for (i = 0; i < MAXASYNC; i++)
 		if (asyncs[i].used)
@@ -2338,6 +2419,23 @@ static int teardown(void)
 			   "*vhost*|*vduse*) echo \"# fd $f -> $l\";; esac; done"))
 			printf("# (the stacks could not be shown)\n");
 		dump_model();
+		/*
+		 * Let the devices go as if their daemon had been killed (the
+		 * kernel fences them after msg_timeout, 1 s here) so that a
+		 * waiting probe ends and the guest lives on; the async op that
+		 * hung stays a failure below.
+		 */
+		for (i = 0; i < MAXD; i++) {
+			char path[VDUSE_NAME_MAX + 64];
+
+			if (!devs[i].used || devs[i].b.fd < 0 || !vdpa_attached(devs[i].name))
+				continue;
+			snprintf(path, sizeof(path), "/sys/class/vduse/%s/msg_timeout",
+				 devs[i].name);
+			sysfs_write(path, "1", 1);
+			printf("# closing %s's fd\n", devs[i].name);
+			dev_close(&devs[i]);
+		}
 		async_reap(20);
 	}
 	for (i = 0; i < MAXASYNC; i++)
