@@ -463,8 +463,11 @@ int vduse_vq_inject_irq(struct vduse_vq *vq)
 	bool signalled = false;
 	int ret = 0;
 
-	vduse_vq_track(vq);
-	/* vhost-vdpa's irqfd: signal it directly, no work needed */
+	/*
+	 * vhost-vdpa's irqfd: signal it directly, no work needed. No track
+	 * scan here: the work does it right before the driver sees the used
+	 * entries, and a VM's rings are not tracked.
+	 */
 	spin_lock_bh(&vq->irq_lock);
 	if (vq->ready && vq->cb.trigger) {
 		eventfd_signal(vq->cb.trigger);
