@@ -72,7 +72,7 @@ struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
 
 	lockdep_assert_held(&dev->domain_lock);
 	if (!as->domain && create) {
-		size = max_t(unsigned long, PAGE_SIZE,
+		size = max_t(unsigned long, VDUSE_DOMAIN_BOUNCE_MIN,
 			     rounddown(dev->bounce_size / dev->nas, PAGE_SIZE));
 		as->domain = vduse_domain_create(size);
 	}
@@ -673,6 +673,7 @@ VDUSE_STAT_ATTR(msgs, VDUSE_STAT_MSGS);
 VDUSE_STAT_ATTR(msg_errors, VDUSE_STAT_MSG_ERRORS);
 VDUSE_STAT_ATTR(msg_timeouts, VDUSE_STAT_MSG_TIMEOUTS);
 VDUSE_STAT_ATTR(failed_reqs, VDUSE_STAT_FAILED_REQS);
+VDUSE_STAT_ATTR(map_errors, VDUSE_STAT_MAP_ERRORS);
 
 static struct attribute *vduse_stat_attrs[] = {
 	&vduse_stat_attr_kicks.attr.attr,
@@ -684,6 +685,7 @@ static struct attribute *vduse_stat_attrs[] = {
 	&vduse_stat_attr_msg_errors.attr.attr,
 	&vduse_stat_attr_msg_timeouts.attr.attr,
 	&vduse_stat_attr_failed_reqs.attr.attr,
+	&vduse_stat_attr_map_errors.attr.attr,
 	NULL,
 };
 

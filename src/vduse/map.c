@@ -56,6 +56,13 @@ static void vduse_map_count(struct vduse_vq_group *group, bool to_dev,
 				VDUSE_STAT_BOUNCE_FROM_DEV, bytes);
 }
 
+/* Count a refused mapping or allocation; group->lock held (or no group). */
+static void vduse_map_count_error(struct vduse_vq_group *group, bool failed)
+{
+	if (group && failed)
+		vduse_stat_add(group->dev, VDUSE_STAT_MAP_ERRORS, 1);
+}
+
 #ifdef HAVE_VIRTIO_MAP_OPS
 
 static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
@@ -71,6 +78,7 @@ static dma_addr_t vduse_map_page(union virtio_map map, struct page *page,
 	iova = domain ? vduse_domain_map(domain, pa, size, dir, attrs, &copied) :
 			DMA_MAPPING_ERROR;
 	vduse_map_count(map.group, true, copied);
+	vduse_map_count_error(map.group, iova == DMA_MAPPING_ERROR);
 	vduse_map_leave(map.group);
 	return iova;
 }
@@ -128,6 +136,7 @@ static void *vduse_map_alloc(union virtio_map map, size_t size,
 	if (domain)
 		va = vduse_domain_alloc_coherent(domain, size, iova,
 						 vduse_map_gfp(gfp));
+	vduse_map_count_error(map.group, !va);
 	vduse_map_leave(map.group);
 	return va;
 }
@@ -159,7 +168,7 @@ static int vduse_map_mapping_error(union virtio_map map, dma_addr_t iova)
 static size_t vduse_map_max_size(union virtio_map map)
 {
 	struct vduse_domain *domain = vduse_map_enter(map.group);
-	size_t max = domain ? domain->bounce_size : 0;
+	size_t max = domain ? vduse_max_mapping(map.group->dev, domain) : 0;
 
 	vduse_map_leave(map.group);
 	return max;
@@ -214,6 +223,7 @@ static dma_addr_t vduse_dma_map_page(struct device *d, struct page *page,
 		iova = vduse_domain_map(domain, page_to_phys(page) + offset,
 					size, dir, attrs, &copied);
 	vduse_map_count(group, true, copied);
+	vduse_map_count_error(group, iova == DMA_MAPPING_ERROR);
 	vduse_map_leave(group);
 	return iova;
 }
@@ -270,6 +280,7 @@ static void *vduse_dma_alloc(struct device *d, size_t size, dma_addr_t *iova,
 		va = vduse_domain_alloc_coherent(domain, size, iova,
 						 (gfp & ~__GFP_DIRECT_RECLAIM) |
 						 __GFP_NOWARN);
+	vduse_map_count_error(group, !va);
 	vduse_map_leave(group);
 	return va;
 }
@@ -289,7 +300,7 @@ static size_t vduse_dma_max_size(struct device *d)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
 	struct vduse_domain *domain = vduse_map_enter(group);
-	size_t max = domain ? domain->bounce_size : 0;
+	size_t max = domain ? vduse_max_mapping(group->dev, domain) : 0;
 
 	vduse_map_leave(group);
 	return max;

@@ -393,43 +393,6 @@ static size_t vduse_vdpa_get_config_size(struct vdpa_device *vdpa)
 }
 
 /*
- * virtio_blk sizes its requests by seg_max and puts each segment in a
- * descriptor of its own unless indirect descriptors are negotiated; it does
- * not compare seg_max with the ring, and a request longer than the ring
- * WARNs in virtio_ring and then waits forever. The daemon sets both, so the
- * driver sees a seg_max that fits the smallest queue (with the header and
- * the status). The daemon's copy of the config space stays as it wrote it.
- */
-static void vduse_vdpa_fix_seg_max(struct vduse_dev *dev, unsigned int offset,
-				   u8 *buf, unsigned int len)
-{
-	unsigned int at = offsetof(struct virtio_blk_config, seg_max), i;
-	u32 seg_max, fit = U32_MAX;
-	__le32 le;
-
-	if (!vduse_blk_direct(dev, dev->driver_features) ||
-	    !(dev->device_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) ||
-	    offset >= at + sizeof(le) || offset + len <= at ||
-	    dev->config_size < at + sizeof(le))
-		return;
-	for (i = 0; i < dev->vq_num; i++) {
-		u16 num = dev->vqs[i]->num_max;
-
-		/* below the minimum only with indirect descriptors offered */
-		if (num)
-			fit = min_t(u32, fit, num > 2 ? num - 2 : 1);
-	}
-	memcpy(&le, dev->config + at, sizeof(le));
-	seg_max = le32_to_cpu(le);
-	if (seg_max <= fit)
-		return;
-	le = cpu_to_le32(fit);
-	for (i = 0; i < sizeof(le); i++)
-		if (at + i >= offset && at + i < offset + len)
-			buf[at + i - offset] = ((u8 *)&le)[i];
-}
-
-/*
  * virtio_blk shifts by the topology's physical_block_exp unchecked (an
  * exponent of 32 or more is undefined behaviour, UBSAN on 7.2): the driver
  * reads at most VDUSE_BLK_PHYS_EXP_MAX. Like seg_max, only in what the
@@ -458,6 +421,88 @@ static u32 vduse_cfg_le32(const u8 *cfg, u32 len, unsigned int at)
 		if (at + i < len)
 			v |= (u32)cfg[at + i] << (8 * i);
 	return v;
+}
+
+/*
+ * virtio_blk sizes its requests by seg_max and puts each segment in a
+ * descriptor of its own unless indirect descriptors are negotiated; it does
+ * not compare seg_max with the ring, and a request longer than the ring
+ * WARNs in virtio_ring and then waits forever. Nor does it compare a
+ * request with the bounce region: one that does not fit into the empty
+ * region can never be mapped, and virtio_blk retries it for ever without it
+ * reaching the ring (no kick, no timeout, nothing a fence could fail). So
+ * the driver sees a seg_max that fits the smallest queue (with the header
+ * and the status) and the bounce region, and a maximum mapping size that
+ * makes seg_max segments fit half the region (room for the IOVA
+ * allocator's alignment), a few pages kept for the header, the status and
+ * the indirect table. The daemon's copy of the config space stays as it
+ * wrote it.
+ */
+#define VDUSE_REQ_RESERVED_PAGES	16
+
+static u32 vduse_blk_budget(const struct vduse_domain *domain)
+{
+	unsigned long pages = domain->npages / 2;
+
+	return pages > VDUSE_REQ_RESERVED_PAGES + 1 ?
+	       min_t(unsigned long, pages - VDUSE_REQ_RESERVED_PAGES, U32_MAX) : 1;
+}
+
+/* The seg_max the driver sees for the daemon's @seg_max (0: not fitted). */
+static u32 vduse_blk_seg_fit(struct vduse_dev *dev, u32 seg_max)
+{
+	struct vduse_domain *domain = dev->as[0].domain;
+	u32 fit = domain ? vduse_blk_budget(domain) : U32_MAX, i;
+
+	if (vduse_blk_direct(dev, dev->driver_features)) {
+		for (i = 0; i < dev->vq_num; i++) {
+			u16 num = dev->vqs[i]->num_max;
+
+			/* below the minimum only with indirect descriptors */
+			if (num)
+				fit = min_t(u32, fit, num > 2 ? num - 2 : 1);
+		}
+	}
+	return seg_max > fit ? fit : 0;
+}
+
+static void vduse_vdpa_fix_seg_max(struct vduse_dev *dev, unsigned int offset,
+				   u8 *buf, unsigned int len)
+{
+	unsigned int at = offsetof(struct virtio_blk_config, seg_max), i;
+	u32 fit;
+	__le32 le;
+
+	if (dev->device_id != VIRTIO_ID_BLOCK ||
+	    !(dev->device_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) ||
+	    offset >= at + sizeof(le) || offset + len <= at ||
+	    dev->config_size < at + sizeof(le))
+		return;
+	fit = vduse_blk_seg_fit(dev, vduse_cfg_le32(dev->config,
+						    dev->config_size, at));
+	if (!fit)
+		return;
+	le = cpu_to_le32(fit);
+	for (i = 0; i < sizeof(le); i++)
+		if (at + i >= offset && at + i < offset + len)
+			buf[at + i - offset] = ((u8 *)&le)[i];
+}
+
+/* The largest DMA mapping (segment) the driver may ask of @domain. */
+size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain)
+{
+	unsigned int at = offsetof(struct virtio_blk_config, seg_max);
+	u32 segs = 1, fit;
+
+	if (dev->device_id != VIRTIO_ID_BLOCK)
+		return domain->bounce_size;
+	if (dev->driver_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) {
+		segs = vduse_cfg_le32(dev->config, dev->config_size, at);
+		fit = vduse_blk_seg_fit(dev, segs);
+		segs = clamp_t(u32, fit ? fit : segs, 1, 32766);
+	}
+	return (size_t)rounddown_pow_of_two(max_t(u32, vduse_blk_budget(domain) / segs, 1)) <<
+	       PAGE_SHIFT;
 }
 
 /*

@@ -69,6 +69,13 @@ struct vduse_packed_track;
 #define VDUSE_BOUNCE_DEFAULT	SZ_64M
 #define VDUSE_BOUNCE_MIN	SZ_1M
 #define VDUSE_BOUNCE_MAX	SZ_1G
+/*
+ * Each address space gets bounce_size / nas, but at least this much: room
+ * for the largest request the block layer sends by default (1280 KiB) with
+ * its header, status and indirect table. A smaller region could never map
+ * such a request, and the driver would retry it for ever.
+ */
+#define VDUSE_DOMAIN_BOUNCE_MIN	SZ_2M
 #define VDUSE_MSG_TIMEOUT	30
 /* an interrupt not bound to a CPU (vduse_vq_deliver_irq()) */
 #define VDUSE_IRQ_ANY_CPU	(-1)
@@ -159,6 +166,7 @@ enum vduse_stat {
 	VDUSE_STAT_MSG_ERRORS,		/* requests failed: FAILED or broken */
 	VDUSE_STAT_MSG_TIMEOUTS,	/* requests left unanswered */
 	VDUSE_STAT_FAILED_REQS,		/* block requests failed for a dead daemon */
+	VDUSE_STAT_MAP_ERRORS,		/* DMA mappings/allocations refused */
 	VDUSE_STAT_NR
 };
 
@@ -270,6 +278,7 @@ void vduse_vq_kick(struct vduse_vq *vq);
 int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd);
 int vduse_vq_inject_irq(struct vduse_vq *vq);
 bool vduse_blk_config_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len);
+size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain);
 int vduse_vq_deliver_irq(struct vduse_dev *dev, struct work_struct *work,
 			 int cpu);
 void vduse_vq_fail_inflight(struct vduse_vq *vq);

@@ -41,7 +41,7 @@ stats_snap() {
 	[ "$VDK_SET" = project ] || return 0
 	[ -d $STATS ] || tap_not_ok "$STATS is missing"
 	for f in kicks irqs bounce_to_dev_bytes bounce_from_dev_bytes msgs \
-		msg_errors msg_timeouts failed_reqs; do
+		msg_errors msg_timeouts failed_reqs map_errors; do
 		st[$1.$f]=$(cat $STATS/$f) || tap_not_ok "cannot read $STATS/$f"
 	done
 }
@@ -76,6 +76,7 @@ stats_check() {
 	between "timeouts" "${st[s2.msg_timeouts]}" 0 0
 	between "requests that failed" "${st[s2.msg_errors]}" 0 0
 	between "block requests failed by the kernel" "${st[s2.failed_reqs]}" 0 0
+	between "DMA mappings refused" "${st[s2.map_errors]}" 0 0
 	say "counters: $(cd $STATS && grep -H . ./* | sed 's|^\./||' | tr '\n' ' ')"
 }
 
