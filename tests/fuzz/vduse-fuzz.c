@@ -2272,11 +2272,37 @@ static void dump_kernel_view(struct fdev *d)
 	for (q = 0; q < d->b.vq_num; q++) {
 		struct vduse_vq_info info = { .index = q };
 
+		struct vring_avail *avail;
+		struct vring_used *used;
+
 		r = xioctl(d->b.fd, VDUSE_VQ_GET_INFO, &info);
 		printf("#   kernel vq%u: %s, ready %u, num %u, desc 0x%llx, driver 0x%llx, device 0x%llx, avail %u\n",
 		       q, errname(r), info.ready, info.num, (unsigned long long)info.desc_addr,
 		       (unsigned long long)info.driver_addr, (unsigned long long)info.device_addr,
 		       info.split.avail_index);
+		if (r || !info.num || q >= VDK_BLK_MAX_VQS)
+			continue;
+		/* what the daemon's mapping of the ring shows */
+		avail = vdk_blk_xlate(&d->b, info.driver_addr, 4 + 2ULL * info.num);
+		used = vdk_blk_xlate(&d->b, info.device_addr, 6 + 8ULL * info.num);
+		if (avail && used) {
+			uint16_t ev;
+
+			memcpy(&ev, (uint8_t *)used + 4 + 8ULL * info.num, sizeof(ev));
+			printf("#     ring: avail flags 0x%x idx %u; used flags 0x%x idx %u avail_event %u\n",
+			       avail->flags, avail->idx, used->flags, used->idx, ev);
+		}
+	}
+	{
+		char pat[VDUSE_NAME_MAX + 64], buf[64];
+		glob_t g;
+
+		snprintf(pat, sizeof(pat), "/sys/bus/vdpa/devices/%s/virtio*/block/vd*/inflight",
+			 d->name);
+		if (!glob(pat, 0, NULL, &g) && g.gl_pathc &&
+		    sysfs_read(g.gl_pathv[0], buf, sizeof(buf)) > 0)
+			printf("#   kernel disk in flight (reads, writes): %s", buf);
+		globfree(&g);
 	}
 	/* IOTLB_GET_FD gives the lowest entry overlapping the range */
 	for (n = 0; n < 8; n++) {
@@ -2301,6 +2327,7 @@ static void dump_model(void)
 {
 	static const char *const stats[] = {
 		"kicks", "irqs", "msgs", "msg_errors", "msg_timeouts", "failed_reqs",
+		"map_errors",
 	};
 	char path[VDUSE_NAME_MAX + 64], buf[32];
 	unsigned int i, q, k;

@@ -32,14 +32,10 @@ fi
 trap cleanup_vdpa EXIT
 
 [ "$VDK_SET" = project ] || tap_skip "the fuzzer's target is our vduse.ko; the in-tree module is not our subject"
-# Open (docs/reliability.md, "Bugs found by the fuzzer"): seed 20261122
-# on 6.12-deb13 in a full make check left a probe waiting for a partition
-# read that the fuzzer's live daemon could not serve (every IOVA
-# translation of the ring failed): the guest was wedged. Until that is
-# understood make check does not run the fuzzer: a SKIP, never a pass.
-# make fuzz and any VDK_FUZZ_* setting run it.
-[ -n "${VDK_FUZZ_OPS:-}${VDK_FUZZ_SEED:-}${VDK_FUZZ_TIME:-}" ] ||
-	tap_skip "open fuzzer finding: a probe waits on a ring the fuzzer's daemon cannot translate (docs/reliability.md); run make fuzz or set VDK_FUZZ_TIME=45"
+# A hang the fuzzer causes (a probe waiting for its partition read, say)
+# does not wedge the guest: its teardown dumps the model and the kernel's
+# view, then closes the devices' fds as a killed daemon would, so the
+# kernel fences them; the op that hung is still a failure.
 seed=${VDK_FUZZ_SEED:-$(date -u +%Y%m%d)}
 ops=${VDK_FUZZ_OPS:-1000000}
 secs=${VDK_FUZZ_TIME:-45}
