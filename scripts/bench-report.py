@@ -29,9 +29,10 @@ WL_TEXT = {
     "sr128k-qd8": "128k seq read QD8",
     "rr4k-qd32-2j": "4k randread QD32 x2 jobs",
 }
-PATHS = ["vduse", "vduse-intree", "nbd", "null_blk", "vhost", "vhost-intree"]
+PATHS = ["vduse", "vduse-wq", "vduse-intree", "nbd", "null_blk", "vhost", "vhost-intree"]
 PATH_TEXT = {
     "vduse": "ours (virtio-vdpa)",
+    "vduse-wq": "ours, irq_inline=N (virtio-vdpa)",
     "vduse-intree": "in-tree (virtio-vdpa)",
     "nbd": "NBD",
     "null_blk": "null_blk",
@@ -40,6 +41,7 @@ PATH_TEXT = {
 }
 RATIOS = [
     ("ours / in-tree", "vduse", "vduse-intree"),
+    ("ours: inline / workqueue interrupts", "vduse", "vduse-wq"),
     ("ours / NBD", "vduse", "nbd"),
     ("ours / null_blk", "vduse", "null_blk"),
     ("vhost: ours / in-tree", "vhost", "vhost-intree"),

@@ -19,6 +19,8 @@ scenario tests/bench/10-bench.sh: one null backend (qemu-storage-daemon
 null-co, read-zeroes=off, 1 GiB, 512-byte blocks, 2 queues of 256) behind
 every path, the paths interleaved (A B C D ... A B C D ...) N times:
   vduse         ours: vduse-blk export, our vduse + virtio_vdpa, /dev/vdX
+  vduse-wq      ours with irq_inline=N (interrupts through the workqueue, as
+                in-tree); not in the default set, name it in --paths
   vduse-intree  the kernel's own vduse (6.12, 7.2), swapped in the same boot
   nbd           the same daemon's NBD export, the kernel NBD client
   null_blk      the kernel's null_blk (memory_backed=0, irqmode=1): the ceiling

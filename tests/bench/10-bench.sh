@@ -11,6 +11,9 @@
 # path measured with every workload, the paths interleaved
 # (A B C D ... A B C D ...) VDK_BENCH_REPS times:
 #   vduse         ours: vduse-blk export, our vduse.ko + virtio_vdpa, /dev/vdX
+#   vduse-wq      ours with irq_inline=N: every interrupt through the
+#                 workqueue, as the in-tree module does (not in the default
+#                 set; VDK_BENCH_PATHS or scripts/bench.sh --paths)
 #   vduse-intree  the same with the kernel's own vduse.ko (6.12, 7.2):
 #                 rmmod ours, insmod the in-tree file, between paths
 #   nbd           the same daemon's NBD export (unix socket), the kernel NBD
@@ -361,8 +364,12 @@ run_path() {
 	local path=$1 rep=$2 blk='' vh='' wl d
 	say "rep $rep: $path"
 	case $path in
-	vduse | vduse-intree | vhost | vhost-intree)
+	vduse | vduse-wq | vduse-intree | vhost | vhost-intree)
 		case $path in *-intree) use_vduse intree ;; *) use_vduse ours ;; esac || return
+		# vduse-wq: ours with every interrupt through the workqueue
+		if [ -w "$INLINE" ]; then
+			if [ "$path" = vduse-wq ]; then echo N >"$INLINE"; else echo Y >"$INLINE"; fi
+		fi
 		drop_caches
 		[ "$rep" != 1 ] || mem_snap base "$path" "$rep"
 		qsd_up || return
@@ -415,6 +422,7 @@ run_path() {
 }
 
 # ------------------------------------------------------------ plan
+INLINE=/sys/module/vduse/parameters/irq_inline
 paths=${VDK_BENCH_PATHS:-vduse vduse-intree nbd null_blk vhost vhost-intree}
 run_paths=
 for p in $paths; do
@@ -424,7 +432,7 @@ for p in $paths; do
 			bench "skip path=$p reason=$VDK_KVER-has-no-in-tree-vduse"
 			continue
 		fi ;;
-	vduse | vhost | nbd | null_blk) ;;
+	vduse | vduse-wq | vhost | nbd | null_blk) ;;
 	*) tap_not_ok "unknown path $p (VDK_BENCH_PATHS)" ;;
 	esac
 	run_paths="$run_paths $p"
