@@ -307,9 +307,25 @@ static u32 vduse_vdpa_get_generation(struct vdpa_device *vdpa)
 	return READ_ONCE(vduse_vdpa_to_dev(vdpa)->generation);
 }
 
+/*
+ * What the driver is offered: the daemon's features, except
+ * VIRTIO_F_IN_ORDER for a block device. With it the daemon may complete
+ * several buffers with one used element, which the fail work does not
+ * track, so a dead daemon's requests could never be failed (the fuzzer
+ * hung a probe on 7.2, whose virtio_ring negotiates it).
+ */
+static u64 vduse_offered_features(const struct vduse_dev *dev)
+{
+	u64 features = dev->device_features;
+
+	if (dev->device_id == VIRTIO_ID_BLOCK)
+		features &= ~BIT_ULL(VIRTIO_F_IN_ORDER);
+	return features;
+}
+
 static u64 vduse_vdpa_get_device_features(struct vdpa_device *vdpa)
 {
-	return vduse_vdpa_to_dev(vdpa)->device_features;
+	return vduse_offered_features(vduse_vdpa_to_dev(vdpa));
 }
 
 /*
@@ -322,7 +338,7 @@ static int vduse_vdpa_set_driver_features(struct vdpa_device *vdpa,
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
-	if (features & ~dev->device_features)
+	if (features & ~vduse_offered_features(dev))
 		return -EINVAL;
 	dev->driver_features = features;
 	return 0;
