@@ -2344,8 +2344,9 @@ static void dump_model(void)
 
 		if (!d->used)
 			continue;
-		printf("# model %s: fd %d, attached %d, io_ok %d, api %d, nas %u, umem %d, status 0x%x (%d seen), served %d, bad %d, xlate errors %d (last: %s for 0x%llx), irq errors %d, regions %d, paused %.1f s\n",
-		       d->name, d->b.fd, vdpa_attached(d->name), d->io_ok, d->api, d->nas,
+		printf("# model %s: device id %u, features 0x%llx, %u queues, fd %d, attached %d, io_ok %d, api %d, nas %u, umem %d, status 0x%x (%d seen), served %d, bad %d, xlate errors %d (last: %s for 0x%llx), irq errors %d, regions %d, paused %.1f s\n",
+		       d->name, d->device_id, (unsigned long long)d->features, d->vq_num,
+		       d->b.fd, vdpa_attached(d->name), d->io_ok, d->api, d->nas,
 		       d->b.umem != NULL, d->b.status, d->b.n_status, d->b.n_served, d->b.n_bad,
 		       d->b.n_xlate_err, errname(d->b.xlate_err),
 		       (unsigned long long)d->b.xlate_iova, d->b.n_irq_err, d->b.nreg,
