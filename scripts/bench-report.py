@@ -395,8 +395,9 @@ against the queue's own `max_size` would be exact where queues differ). Our
 vhost_vdpa (5.10, 6.1; src/vhost_vdpa/ioctl.c `vhost_vdpa_vq_set_state()`)
 answers `EINVAL` like 7.2's, and our vduse keeps a queue larger than its own
 `max_size` disabled (`vduse_vdpa_set_vq_ready()`), so behind a vhost-vdpa
-without the check such a ring never reaches the daemon (docs/vduse.md, tests/uapi vhost part). Debian's 6.12.117
-kernel, the one the harness boots, answers `EINVAL` like 7.2.
+without the check such a ring never reaches the daemon (docs/vduse.md,
+tests/uapi vhost part). Debian's 6.12.117 kernel, the one the harness boots,
+answers `EINVAL` like 7.2.
 
 Raw results: docs/benchmarks-data/<kernel>.txt (the guest's `# bench:` lines);
 `scripts/bench.sh --report-only` rebuilds this page from them.

@@ -34,21 +34,9 @@ static int vduse_vdpa_set_vq_address(struct vdpa_device *vdpa, u16 idx,
 	return 0;
 }
 
-/*
- * A driver may make a queue smaller than the daemon offered, never
- * larger, but older vhost-vdpa versions (6.12.107) pass any size from
- * userspace: such a queue is never enabled, so the daemon never gets a
- * ring larger than it can hold. A size the driver was offered (through
- * get_vq_size) stays acceptable even if the daemon lowers max_size in
- * between: the queue of a driver acting in good faith always starts.
- */
 static void vduse_vdpa_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
 {
-	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
-
-	vq->ring.num = num;
-	vq->ring.num_over = num > READ_ONCE(vq->num_max) &&
-			    num > vq->ring.offered;
+	vduse_vdpa_vq(vdpa, idx)->ring.num = num;
 }
 
 static u16 vduse_vdpa_get_vq_size(struct vdpa_device *vdpa, u16 idx)
@@ -83,7 +71,16 @@ static void vduse_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 {
 	struct vduse_vq *vq = vduse_vdpa_vq(vdpa, idx);
 
-	if (ready && vq->ring.num_over) {
+	/*
+	 * A driver may make a queue smaller than the daemon offered, never
+	 * larger, but older vhost-vdpa versions (6.12.107) pass any size from
+	 * userspace: such a queue is never enabled, so the daemon never gets a
+	 * ring larger than it can hold. A size the driver was offered (by
+	 * get_vq_size) stays good even if the daemon lowered max_size since:
+	 * the queue of a driver acting in good faith always starts.
+	 */
+	if (ready && vq->ring.num > max_t(u32, READ_ONCE(vq->num_max),
+					  vq->ring.offered)) {
 		dev_warn_ratelimited(vq->dev->cdev,
 				     "vq%u: size %u above its maximum: not enabled\n",
 				     idx, vq->ring.num);
@@ -455,6 +452,8 @@ static u32 vduse_cfg_le32(const u8 *cfg, u32 len, unsigned int at)
  * wrote it.
  */
 #define VDUSE_REQ_RESERVED_PAGES	16
+/* virtio_blk's own cap on segments (VIRTIO_BLK_MAX_SG_ELEMS - 2) */
+#define VDUSE_BLK_SEGS_MAX		32766
 
 static u32 vduse_blk_budget(const struct vduse_domain *domain)
 {
@@ -515,7 +514,7 @@ size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain)
 	if (dev->driver_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) {
 		segs = vduse_cfg_le32(dev->config, dev->config_size, at);
 		fit = vduse_blk_seg_fit(dev, segs);
-		segs = clamp_t(u32, fit ? fit : segs, 1, 32766);
+		segs = clamp_t(u32, fit ? fit : segs, 1, VDUSE_BLK_SEGS_MAX);
 	}
 	return (size_t)rounddown_pow_of_two(max_t(u32, vduse_blk_budget(domain) / segs, 1)) <<
 	       PAGE_SHIFT;

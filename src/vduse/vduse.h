@@ -117,7 +117,6 @@ struct vduse_vq {
 		u64 device;
 		u32 num;
 		u16 offered;	/* the largest num_max a driver was told */
-		bool num_over;	/* num was above num_max and offered */
 		struct vdpa_vq_state state;
 	} ring;
 	bool ready;

@@ -2271,7 +2271,6 @@ static void dump_kernel_view(struct fdev *d)
 		return;
 	for (q = 0; q < d->b.vq_num; q++) {
 		struct vduse_vq_info info = { .index = q };
-
 		struct vring_avail *avail;
 		struct vring_used *used;
 
@@ -2283,12 +2282,12 @@ static void dump_kernel_view(struct fdev *d)
 		if (r || !info.num || q >= VDK_BLK_MAX_VQS)
 			continue;
 		/* what the daemon's mapping of the ring shows */
-		avail = vdk_blk_xlate(&d->b, info.driver_addr, 4 + 2ULL * info.num);
-		used = vdk_blk_xlate(&d->b, info.device_addr, 6 + 8ULL * info.num);
+		avail = vdk_blk_xlate(&d->b, info.driver_addr, VDK_AVAIL_BYTES(info.num));
+		used = vdk_blk_xlate(&d->b, info.device_addr, VDK_USED_BYTES(info.num) + 2);
 		if (avail && used) {
 			uint16_t ev;
 
-			memcpy(&ev, (uint8_t *)used + 4 + 8ULL * info.num, sizeof(ev));
+			memcpy(&ev, (uint8_t *)used + VDK_USED_BYTES(info.num), sizeof(ev));
 			printf("#     ring: avail flags 0x%x idx %u; used flags 0x%x idx %u avail_event %u\n",
 			       avail->flags, avail->idx, used->flags, used->idx, ev);
 		}
@@ -2394,9 +2393,9 @@ static void check_rings(struct fdev *d)
 		if (!v->active || !v->num)
 			continue;
 		d->b.xlate_err = 0;
-		if (vdk_blk_xlate(&d->b, v->desc, 16ULL * v->num) &&
-		    vdk_blk_xlate(&d->b, v->avail, 4 + 2ULL * v->num) &&
-		    vdk_blk_xlate(&d->b, v->used, 4 + 8ULL * v->num))
+		if (vdk_blk_xlate(&d->b, v->desc, VDK_DESC_BYTES(v->num)) &&
+		    vdk_blk_xlate(&d->b, v->avail, VDK_AVAIL_BYTES(v->num)) &&
+		    vdk_blk_xlate(&d->b, v->used, VDK_USED_BYTES(v->num)))
 			continue;
 		if (d->b.xlate_err == -EPERM)
 			break;	/* broken: the model may be stale */

@@ -297,7 +297,7 @@ static int blk_request(struct dev *d, uint16_t head, uint32_t *written,
 
 static struct vring_avail *ring_avail(struct dev *d)
 {
-	return vdk_blk_xlate(&d->b, d->b.vq[0].avail, 4 + 2 * d->b.vq[0].num);
+	return vdk_blk_xlate(&d->b, d->b.vq[0].avail, VDK_AVAIL_BYTES(d->b.vq[0].num));
 }
 
 /* Put @head on the used ring; lock held. */

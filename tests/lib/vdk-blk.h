@@ -90,6 +90,11 @@ static inline void vdk_blk_regions_drop(struct vdk_blk *b)
 	b->nreg = 0;
 }
 
+/* The bytes of a split ring's parts for @num entries (no event fields). */
+#define VDK_DESC_BYTES(num)	(16 * (uint64_t)(num))
+#define VDK_AVAIL_BYTES(num)	(4 + 2 * (uint64_t)(num))
+#define VDK_USED_BYTES(num)	(4 + 8 * (uint64_t)(num))
+
 /* IOVA [iova, iova + len) -> our address, or NULL. */
 static inline void *vdk_blk_xlate(struct vdk_blk *b, uint64_t iova, uint64_t len)
 {
@@ -149,7 +154,7 @@ static inline int vdk_blk_request(struct vdk_blk *b, const struct vdk_vq *q,
 				  uint16_t head, uint32_t *written,
 				  uint64_t *sector)
 {
-	struct vring_desc *desc = vdk_blk_xlate(b, q->desc, sizeof(*desc) * (uint64_t)q->num);
+	struct vring_desc *desc = vdk_blk_xlate(b, q->desc, VDK_DESC_BYTES(q->num));
 	static __thread struct {
 		uint8_t *p;
 		uint32_t len;
@@ -238,7 +243,7 @@ static inline int vdk_blk_request(struct vdk_blk *b, const struct vdk_vq *q,
 static inline bool vdk_blk_complete(struct vdk_blk *b, struct vdk_vq *q,
 				    uint16_t head, uint32_t written)
 {
-	struct vring_used *used = vdk_blk_xlate(b, q->used, 4 + 8 * (uint64_t)q->num);
+	struct vring_used *used = vdk_blk_xlate(b, q->used, VDK_USED_BYTES(q->num));
 
 	if (!used)
 		return false;
@@ -258,7 +263,7 @@ static inline int vdk_blk_vq_serve(struct vdk_blk *b, unsigned int idx)
 
 	if (idx >= b->vq_num || !q->active || !q->num)
 		return 0;
-	avail = vdk_blk_xlate(b, q->avail, 4 + 2 * (uint64_t)q->num);
+	avail = vdk_blk_xlate(b, q->avail, VDK_AVAIL_BYTES(q->num));
 	if (!avail)
 		return 0;
 	while (q->last_avail != __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) &&

@@ -2132,17 +2132,13 @@ static void vhost_map_check(struct dev *d, int vfd, uint32_t asid, uint64_t iova
 
 /*
  * vhost-vdpa answers EINVAL for a queue size above the device's maximum in
- * 7.2, in our vhost_vdpa.ko (5.10, 6.1) and in Debian's 6.12.117; the 6.12
- * of linux-source 6.12.107 passed it on to the device.
+ * our vhost_vdpa.ko (5.10, 6.1: no in-tree VDUSE) and in 7.2's (API 1);
+ * among 6.12s, Debian's 6.12.117 does and linux-source 6.12.107 passed it
+ * on to the device.
  */
 static bool vhost_checks_vq_size(void)
 {
-	struct utsname u;
-	unsigned int maj = 0, min = 0;
-
-	uname(&u);
-	sscanf(u.release, "%u.%u", &maj, &min);
-	return !(maj == 6 && min >= 12);
+	return intree_api != 0;
 }
 
 /* A queue larger than the daemon's max_size never reaches the daemon. */
