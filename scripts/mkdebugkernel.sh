@@ -28,8 +28,9 @@ The result is cached under
     vmlinuz, config         the image and its configuration
     lib/modules/<KVER>/     its modules with depmod data
     build.log, build-time   the build log and the measured build time
-keyed by a hash of the recipe (this script, the fragment and the
-linux-source package version); a changed recipe builds anew and removes
+keyed by a hash of the recipe (the part of this script that unpacks,
+configures, builds and installs, the fragment and the linux-source package
+version); a changed recipe builds anew and removes
 the older builds. The kernel is published to the harness as
 $VDK_KERNELS_DIR/<KVER> (a link) and
 $VDK_KERNELS_DIR/resolved/$TAG, so tests/harness/run.sh --kernels $TAG
@@ -67,7 +68,16 @@ done
 
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || true)
 [ -n "$srcver" ] || srcver=$(stat -c '%s %Y' "$tarball")
-hash=$( { cat "$0" "$FRAGMENT"; echo "linux-source-6.1 $srcver"; } | sha256sum | cut -c1-16)
+# The hash covers what decides the build: the fragment, the source version
+# and this script's lines from "recipe:begin" to "recipe:end" (unpacking,
+# configuration, build, install). Help text and messages outside them can
+# change without a 17-minute rebuild.
+recipe=$(sed -n '/^# recipe:begin/,/^# recipe:end/p' "$0")
+case $recipe in
+*"# recipe:end"*) ;;
+*) vdk_die "$0 lost its recipe:begin/recipe:end markers" ;;
+esac
+hash=$( { echo "$recipe"; cat "$FRAGMENT"; echo "linux-source-6.1 $srcver"; } | sha256sum | cut -c1-16)
 top=$VDK_CACHE/debug-kernel
 dir=$top/$hash
 mkdir -p "$top"
@@ -94,6 +104,7 @@ if [ -f "$dir/.vdk-complete" ]; then
 	exit 0
 fi
 
+# recipe:begin (what the hash covers)
 rm -rf "$dir"
 mkdir -p "$dir"
 log=$dir/build.log
@@ -161,6 +172,7 @@ for m in virtio_blk vhost_iotlb vhost nbd null_blk loop lkdtm kmemleak-test; do
 	modprobe -d "$dir" -S "$kver" --show-depends "$m" >/dev/null 2>&1 ||
 		vdk_die "the debug kernel has no module $m (modprobe --show-depends failed)"
 done
+# recipe:end
 # Objects of the tree stay: our modules build against it (KDIR=src).
 echo "$kver" >"$dir/kver"
 avg=$(echo "$loads" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%.1f", s / NF; else print "-" }')
