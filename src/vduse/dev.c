@@ -64,18 +64,21 @@ bool vduse_dev_vqs_ready(struct vduse_dev *dev)
 }
 
 /* The domain of address space @asid, created on first use if @create. */
+/* The bounce region of each address space: every domain has this size. */
+unsigned long vduse_dev_as_bounce(const struct vduse_dev *dev)
+{
+	return max_t(unsigned long, VDUSE_DOMAIN_BOUNCE_MIN,
+		     rounddown(dev->bounce_size / dev->nas, PAGE_SIZE));
+}
+
 struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
 				      bool create)
 {
 	struct vduse_as *as = &dev->as[asid];
-	unsigned long size;
 
 	lockdep_assert_held(&dev->domain_lock);
-	if (!as->domain && create) {
-		size = max_t(unsigned long, VDUSE_DOMAIN_BOUNCE_MIN,
-			     rounddown(dev->bounce_size / dev->nas, PAGE_SIZE));
-		as->domain = vduse_domain_create(size);
-	}
+	if (!as->domain && create)
+		as->domain = vduse_domain_create(vduse_dev_as_bounce(dev));
 	return as->domain;
 }
 

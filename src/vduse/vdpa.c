@@ -455,9 +455,10 @@ static u32 vduse_cfg_le32(const u8 *cfg, u32 len, unsigned int at)
 /* virtio_blk's own cap on segments (VIRTIO_BLK_MAX_SG_ELEMS - 2) */
 #define VDUSE_BLK_SEGS_MAX		32766
 
-static u32 vduse_blk_budget(const struct vduse_domain *domain)
+/* Pages one request may take of an address space's @bounce bytes. */
+static u32 vduse_blk_budget(unsigned long bounce)
 {
-	unsigned long pages = domain->npages / 2;
+	unsigned long pages = (bounce >> PAGE_SHIFT) / 2;
 
 	return pages > VDUSE_REQ_RESERVED_PAGES + 1 ?
 	       min_t(unsigned long, pages - VDUSE_REQ_RESERVED_PAGES, U32_MAX) : 1;
@@ -466,8 +467,7 @@ static u32 vduse_blk_budget(const struct vduse_domain *domain)
 /* The seg_max the driver sees for the daemon's @seg_max (0: not fitted). */
 static u32 vduse_blk_seg_fit(struct vduse_dev *dev, u32 seg_max)
 {
-	struct vduse_domain *domain = dev->as[0].domain;
-	u32 fit = domain ? vduse_blk_budget(domain) : U32_MAX, i;
+	u32 fit = vduse_blk_budget(vduse_dev_as_bounce(dev)), i;
 
 	if (vduse_blk_direct(dev, dev->driver_features)) {
 		for (i = 0; i < dev->vq_num; i++) {
@@ -516,8 +516,8 @@ size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain)
 		fit = vduse_blk_seg_fit(dev, segs);
 		segs = clamp_t(u32, fit ? fit : segs, 1, VDUSE_BLK_SEGS_MAX);
 	}
-	return (size_t)rounddown_pow_of_two(max_t(u32, vduse_blk_budget(domain) / segs, 1)) <<
-	       PAGE_SHIFT;
+	fit = max_t(u32, vduse_blk_budget(domain->bounce_size) / segs, 1);
+	return (size_t)rounddown_pow_of_two(fit) << PAGE_SHIFT;
 }
 
 /*

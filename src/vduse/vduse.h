@@ -250,6 +250,7 @@ void vduse_dev_destroy_all(void);
 void vduse_dev_reset(struct vduse_dev *dev);
 void vduse_dev_fence(struct vduse_dev *dev, const char *why);
 bool vduse_dev_vqs_ready(struct vduse_dev *dev);
+unsigned long vduse_dev_as_bounce(const struct vduse_dev *dev);
 struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
 				      bool create);
 void vduse_dev_schedule_orphan(struct vduse_dev *dev);
