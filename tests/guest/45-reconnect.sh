@@ -6,7 +6,8 @@
 # vdk-in-tree: once
 #
 # A daemon restarted with its reconnect log resumes the device: qemu-storage-
-# daemon exports a 128 MiB file (two queues of 256, msg_timeout 20 s), bound
+# daemon exports a 128 MiB file (two queues of 256, msg_timeout 20 s; all
+# limits times VDK_SLOW on a debug kernel), bound
 # to virtio_vdpa; fio writes 96 MiB at random (4-64 KiB blocks, queue depth
 # 16, crc32c and fio's block header in every block) and then reads every
 # block back and verifies it. qemu-storage-daemon is SIGKILLed while fio
@@ -32,7 +33,8 @@ fi
 trap cleanup_vdpa EXIT
 
 name=vrecon
-msg_timeout=20
+slow=${VDK_SLOW:-1}
+msg_timeout=$((20 * slow))
 delay=${VDK_RECONNECT_DELAY:-1}
 disk=$VDK_WORK/$name.raw
 
@@ -78,11 +80,11 @@ for at in 3 2; do
 	sleep "$at"
 	# the kill lands while requests are in flight
 	t0=$SECONDS
-	until in_flight || ! kill -0 "$fio_pid" 2>/dev/null || [ $((SECONDS - t0)) -ge 5 ]; do
+	until in_flight || ! kill -0 "$fio_pid" 2>/dev/null || [ $((SECONDS - t0)) -ge $((5 * slow)) ]; do
 		sleep 0.02
 	done
 	kill -0 "$fio_pid" 2>/dev/null || break
-	[ "$inflight" -gt 0 ] || tap_not_ok "fio runs but no request was in flight for 5 s"
+	[ "$inflight" -gt 0 ] || tap_not_ok "fio runs but no request was in flight for $((5 * slow)) s"
 	say "SIGKILL qemu-storage-daemon (pid $QSD_PID), $inflight requests in flight"
 	kill -KILL "$QSD_PID"
 	wait "$QSD_PID" 2>/dev/null
@@ -95,7 +97,8 @@ for at in 3 2; do
 	until daemon_alive; do
 		kill -0 "$QSD_PID" 2>/dev/null ||
 			tap_not_ok "the restarted qemu-storage-daemon exited: $(tail -n 2 "$VDK_WORK/qsd.log")"
-		[ $((SECONDS - t0)) -lt 10 ] || tap_not_ok "the restarted daemon did not reopen /dev/vduse/$name in 10 s"
+		[ $((SECONDS - t0)) -lt $((10 * slow)) ] ||
+			tap_not_ok "the restarted daemon did not reopen /dev/vduse/$name in $((10 * slow)) s"
 		sleep 0.1
 	done
 	say "restarted as pid $QSD_PID ($((SECONDS - t0)) s); $inflight requests were in flight"

@@ -136,14 +136,14 @@ qsd_start() {
 		--export "type=vduse-blk,id=e,node-name=f,name=$name,writable=on,num-queues=2$*" \
 		>"$VDK_WORK/qsd.log" 2>&1 &
 	QSD_PID=$!
-	local t=100
+	local t=$((100 * ${VDK_SLOW:-1}))
 	while [ ! -e "/dev/vduse/$name" ]; do
 		if ! kill -0 "$QSD_PID" 2>/dev/null; then
 			cat "$VDK_WORK/qsd.log"
 			tap_not_ok "qemu-storage-daemon exited early: $(tail -n 1 "$VDK_WORK/qsd.log")"
 		fi
 		t=$((t - 1))
-		[ $t -gt 0 ] || tap_not_ok "no /dev/vduse/$name after 10 s"
+		[ $t -gt 0 ] || tap_not_ok "no /dev/vduse/$name after $((10 * ${VDK_SLOW:-1})) s"
 		sleep 0.1
 	done
 }
