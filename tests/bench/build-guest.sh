@@ -7,6 +7,9 @@
 #                qemu-storage-daemon's NBD socket (tests/bench/nbd-attach.c)
 #   vring-probe  static x86-64: which VHOST_SET_VRING_NUM sizes a
 #                vhost-vdpa device accepts (tests/bench/vring-probe.c)
+#   blkio-bench  x86-64 linked against glibc only (it dlopen()s the guest's
+#                libblkio.so.1): the vhost-vdpa paths' load generator
+#                (tests/bench/blkio-bench.c)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 case ${1:-} in
@@ -17,3 +20,4 @@ esac
 out=${1:?usage: build-guest.sh OUTDIR}
 vdk_build_static "$out" nbd-attach "$HERE/nbd-attach.c"
 vdk_build_static "$out" vring-probe "$HERE/vring-probe.c"
+vdk_build_glibc "$out" blkio-bench "$HERE/blkio-bench.c" -pthread
