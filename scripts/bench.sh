@@ -24,10 +24,12 @@ every path, the paths interleaved (A B C D ... A B C D ...) N times:
   vduse-intree  the kernel's own vduse (6.12, 7.2), swapped in the same boot
   nbd           the same daemon's NBD export, the kernel NBD client
   null_blk      the kernel's null_blk (memory_backed=0, irqmode=1): the ceiling
-  vhost         ours through vhost_vdpa with libblkio (qemu-img bench)
+  vhost         ours through vhost_vdpa, driven through libblkio's
+                virtio-blk-vhost-vdpa driver by tests/bench/blkio-bench.c
   vhost-intree  the same with the in-tree vduse (6.12, 7.2)
 Workloads (fio, libaio, direct=1, time_based): rr4k-qd1, rr4k-qd32,
-rw4k-qd32, sr128k-qd8, rr4k-qd32-2j (numjobs=2).
+rw4k-qd32, sr128k-qd8, rr4k-qd32-2j (numjobs=2); blkio-bench runs the same
+on the vhost paths (time-based, the same ramp, a queue per job).
 
 Results: build/bench/results-<tag>.txt (the guest's "# bench:" lines and
 the host's load), copied to docs/benchmarks-data/<tag>.txt; then
@@ -134,8 +136,8 @@ fi
 
 # The scenario with its in-guest time limit worked out from the knobs:
 # per path and repetition, each workload takes runtime + ramp + about 6 s
-# (fio or qemu-img start-up under TCG, the rate probe of qemu-img bench),
-# plus about 20 s to set the path up and down; 6 paths at most.
+# (fio or blkio-bench start-up under TCG), plus about 20 s to set the path
+# up and down; 6 paths at most.
 scen=$OUT/scenarios
 rm -rf "$scen"
 mkdir -p "$scen"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vdk-modules: vduse vdpa virtio_vdpa vhost_vdpa virtio_blk null_blk nbd
 # vdk-project-modules: vduse
-# vdk-bin: nbd-attach vring-probe
+# vdk-bin: nbd-attach vring-probe blkio-bench
 # vdk-timeout: 1500
 #
 # The benchmark (scripts/bench.sh; `make bench`), inside one guest: the
@@ -19,13 +19,14 @@
 #   nbd           the same daemon's NBD export (unix socket), the kernel NBD
 #                 client attached straight to it (nbd-attach, 2 connections)
 #   null_blk      the kernel's null_blk (no userspace: the ceiling)
-#   vhost         ours through vhost_vdpa: qemu-img bench with libblkio's
-#                 virtio-blk-vhost-vdpa driver (the VM path without a VM)
+#   vhost         ours through vhost_vdpa: blkio-bench (tests/bench/
+#                 blkio-bench.c) with libblkio's virtio-blk-vhost-vdpa
+#                 driver (the VM path without a VM)
 #   vhost-intree  the same with the in-tree vduse.ko (6.12, 7.2)
 # Workloads (fio, libaio, direct=1, time_based, ramp): rr4k-qd1, rr4k-qd32,
-# rw4k-qd32, sr128k-qd8, rr4k-qd32-2j (numjobs=2 over the 2 queues).
-# qemu-img bench has no random mode nor jobs: its "rr" rows are sequential
-# 4k reads (the null backend does not care), and it skips the 2-job row.
+# rw4k-qd32, sr128k-qd8, rr4k-qd32-2j (numjobs=2 over the 2 queues); on
+# the vhost paths blkio-bench runs the same patterns, time-based with the
+# same ramp, a queue and a thread per job.
 # Results go to the TAP port as "# bench: ..." lines (scripts/bench-report.py
 # reads them); the scenario fails if a path that should work does not.
 # Knobs from /vdk/config: VDK_BENCH_REPS (3), VDK_BENCH_RUNTIME (5 s),
@@ -168,7 +169,7 @@ hang_report() {
 		done
 		tail -n 5 "$VDK_WORK/qsd.log"
 	fi
-	for t in $(pgrep -x fio) $(pgrep -x qemu-img); do
+	for t in $(pgrep -x fio) $(pgrep -x blkio-bench); do
 		echo "--- $(cat "/proc/$t/comm") $t: $(grep State "/proc/$t/status")"
 		cat "/proc/$t/stack" 2>/dev/null
 	done
@@ -239,48 +240,58 @@ fio_run() {
 	bench "$(cat "$VDK_WORK/line")"
 }
 
-# img_run PATH REP WL VHOSTDEV: the same through libblkio (qemu-img bench).
-# Count-based: a short run estimates the rate, the measured run then lasts
-# about RT seconds.
-img_run() {
-	local path=$1 rep=$2 wl=$3 vh=$4 args n secs c0 c1 q0 q1 out rate
+# blkio_run PATH REP WL VHOSTDEV: the same through libblkio's
+# virtio-blk-vhost-vdpa driver (blkio-bench): time-based with a ramp like
+# fio, one queue and thread per job, the same CPU figures (no usr/sys of
+# its own: fio_usr/fio_sys are "-").
+blkio_run() {
+	local path=$1 rep=$2 wl=$3 vh=$4 args c0 c1 q0 q1 t0 t1 out err
 	case $wl in
-	rr4k-qd1) args="-s 4096 -d 1" ;;
-	rr4k-qd32) args="-s 4096 -d 32" ;;
-	rw4k-qd32) args="-s 4096 -d 32 -w" ;;
-	sr128k-qd8) args="-s 131072 -d 8" ;;
-	*) bench "skip rep=$rep path=$path wl=$wl reason=qemu-img-bench-has-no-jobs"; return ;;
+	rr4k-qd1) args="--rw randread --bs 4096 --iodepth 1" ;;
+	rr4k-qd32) args="--rw randread --bs 4096 --iodepth 32" ;;
+	rw4k-qd32) args="--rw randwrite --bs 4096 --iodepth 32" ;;
+	sr128k-qd8) args="--rw read --bs 131072 --iodepth 8" ;;
+	rr4k-qd32-2j) args="--rw randread --bs 4096 --iodepth 32 --queues 2" ;;
+	*) fail "unknown workload $wl"; return ;;
 	esac
-	out=$VDK_WORK/img-$path-$wl.log
-	img() { # COUNT
-		# shellcheck disable=SC2086
-		qemu-img bench --image-opts "driver=virtio-blk-vhost-vdpa,path=/dev/$vh,cache.direct=on" \
-			-t none -c "$1" $args >"$out" 2>&1 &
-		if ! wait_done $! $((RT * 4 + 30)); then
-			hang_report "$path" "$wl" "/dev/$vh"
-			tap_not_ok "qemu-img bench $wl on $path did not end within $((RT * 4 + 30)) s"
-		fi
-		return "$WAIT_RC"
-	}
-	img 1000 || { fail "qemu-img bench $wl on $path: $(tail -n 1 "$out")"; return; }
-	secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' "$out")
-	rate=$(awk -v s="$secs" 'BEGIN { print (s > 0) ? 1000 / s : 1000 }')
-	n=$(awk -v r="$rate" -v t="$RT" 'BEGIN { n = int(r * t); print (n < 1000) ? 1000 : n }')
+	out=$VDK_WORK/blkio-$path-$wl.out
+	err=$VDK_WORK/blkio-$path-$wl.err
 	c0=$(cpu_busy)
 	q0=$(proc_ticks "$QSD_PID")
-	img "$n" || { fail "qemu-img bench $wl on $path: $(tail -n 1 "$out")"; return; }
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	kmsg "rep $rep: $wl on $path (/dev/$vh)"
+	# shellcheck disable=SC2086
+	"$BIN"/blkio-bench --driver virtio-blk-vhost-vdpa --path "/dev/$vh" $args \
+		--runtime "$RT" --ramp "$RAMP" >"$out" 2>"$err" &
+	if ! wait_done $! $((RT + RAMP + 30)); then
+		hang_report "$path" "$wl" "/dev/$vh"
+		tap_not_ok "blkio-bench $wl on $path (/dev/$vh) did not end within $((RT + RAMP + 30)) s (diagnostics in the console log)"
+	fi
+	if [ "$WAIT_RC" != 0 ]; then
+		fail "blkio-bench $wl on $path (/dev/$vh) failed (status $WAIT_RC): $(tr '\n' ' ' <"$err")"
+		return
+	fi
+	t1=$(cut -d' ' -f1 /proc/uptime)
 	c1=$(cpu_busy)
 	q1=$(proc_ticks "$QSD_PID")
-	secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' "$out")
-	[ -n "$secs" ] || { fail "qemu-img bench $wl on $path: no result: $(tail -n 1 "$out")"; return; }
-	awk -v path="$path" -v rep="$rep" -v wl="$wl" -v n="$n" -v secs="$secs" \
-		-v c0="$c0" -v c1="$c1" -v q0="$q0" -v q1="$q1" -v args="$args" 'BEGIN {
-		bs = (args ~ /131072/) ? 128 : 4
-		split(c0, x, " "); split(c1, y, " ")
-		busy = (y[2] - x[2]) ? 100 * 2 * (y[1] - x[1]) / (y[2] - x[2]) : 0
-		printf "run rep=%s path=%s wl=%s iops=%.0f bw_kib=%.0f fio_usr=- fio_sys=- guest_busy=%.1f daemon_cpu=%.1f wall=%.1f err=0\n",
-			rep, path, wl, n / secs, n * bs / secs, busy, (q1 - q0) / secs, secs
-	}' >"$VDK_WORK/line"
+	# blkio-bench's line: "blkio-bench rw=.. ... iops=N bw_kib=N errors=N"
+	awk -v path="$path" -v rep="$rep" -v wl="$wl" -v c0="$c0" -v c1="$c1" \
+		-v q0="$q0" -v q1="$q1" -v t0="$t0" -v t1="$t1" '
+		$1 == "blkio-bench" {
+			for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
+			found = 1
+		}
+		END {
+			if (!found || v["iops"] == "" || v["errors"] == "")
+				exit 1
+			split(c0, x, " "); split(c1, y, " ")
+			busy = (y[2] - x[2]) ? 100 * 2 * (y[1] - x[1]) / (y[2] - x[2]) : 0
+			wall = t1 - t0
+			printf "run rep=%s path=%s wl=%s iops=%.0f bw_kib=%.0f fio_usr=- fio_sys=- guest_busy=%.1f daemon_cpu=%.1f wall=%.1f err=%d\n",
+				rep, path, wl, v["iops"], v["bw_kib"], busy,
+				(wall > 0 ? (q1 - q0) / wall : 0), wall, v["errors"]
+		}' "$out" >"$VDK_WORK/line" ||
+		{ fail "blkio-bench $wl on $path: no result line: $(tr '\n' ' ' <"$out")"; return; }
 	bench "$(cat "$VDK_WORK/line")"
 }
 
@@ -390,7 +401,7 @@ run_path() {
 		fi
 		if [ "$rep" = 1 ]; then sleep 1; mem_snap idle "$path" "$rep"; fi
 		for wl in $WORKLOADS; do
-			if [ -n "$blk" ]; then fio_run "$path" "$rep" "$wl" "$blk"; else img_run "$path" "$rep" "$wl" "$vh"; fi
+			if [ -n "$blk" ]; then fio_run "$path" "$rep" "$wl" "$blk"; else blkio_run "$path" "$rep" "$wl" "$vh"; fi
 		done
 		vdpa_unbind
 		qsd_down
