@@ -201,7 +201,7 @@ def kernel_section(d, tag, png_name, have_png):
     L.append("## %s (`%s`)" % (tag, m.get("kernel", "?")))
     L.append("")
     L.append("Results written %s on the host (%s cores, %s); guest %s vCPUs, %s MiB; %s repetitions, "
-             "fio runtime %s s + ramp %s s per measurement; the guest's benchmark took %s s. "
+             "runtime %s s + ramp %s s per measurement; the guest's benchmark took %s s. "
              "Host load before the boot: `%s`; after: `%s`. %s; %s; our vduse %s."
              % (h.get("date", "?"), h.get("cores", "?"), h.get("model", "?").replace("_", " "),
                 m.get("cpus", "?"), int(num(m.get("mem_kib")) or 0) // 1024, m.get("reps", "?"),
@@ -345,22 +345,35 @@ logical blocks, 2 queues of 256 entries:
 | in-tree (virtio-vdpa) | the same with the kernel's own `vduse.ko` (6.12, 7.2): `rmmod` ours, `insmod` the in-tree file, in the same boot |
 | NBD | the same daemon's `--export type=nbd` on a unix socket, the kernel NBD client attached straight to it (tests/bench/nbd-attach.c, 2 connections; `qemu-nbd -c` would add a second daemon to the path) |
 | null_blk | the kernel's null_blk: `queue_mode=2 submit_queues=2 hw_queue_depth=256 bs=512 gb=1 irqmode=1 memory_backed=0`; no userspace, the ceiling |
-| ours / in-tree (vhost-vdpa, libblkio) | the export bound to vhost_vdpa, driven by `qemu-img bench --image-opts driver=virtio-blk-vhost-vdpa,path=/dev/vhost-vdpa-N,cache.direct=on -t none` (libblkio; the VM path without a VM) |
+| ours / in-tree (vhost-vdpa, libblkio) | the export bound to vhost_vdpa, driven through libblkio's `virtio-blk-vhost-vdpa` driver (`path=/dev/vhost-vdpa-N`) by tests/bench/blkio-bench.c (the VM path without a VM) |
 
 Workloads: fio 3.39, `ioengine=libaio direct=1 time_based`, a ramp before each
 measurement, `norandommap randrepeat=0`: 4k random read at QD1 and QD32, 4k
 random write QD32, 128k sequential read QD8, and 4k random read QD32 with
-`numjobs=2` (the two queues). `qemu-img bench` is count-based and sequential
-only: its "random" rows are sequential 4k requests (the null backend has no
-locality), the count is chosen from a 1000-request probe to last about the fio
-runtime, and it has no two-job row.
+`numjobs=2` (the two queues). On the vhost-vdpa paths tests/bench/blkio-bench.c
+runs the same workloads through libblkio 1.5: time-based with the same runtime
+and ramp, random offsets aligned to the request size over the whole device
+(sequential for the 128k read), the queue depth kept full with
+`blkioq_do_io()`, one libblkio queue and thread per job (the two-job row uses
+both queues), every completion's status checked. Its buffers come from
+`blkio_alloc_mem_region()` (memfd memory, mapped shared): vhost-vdpa in VA
+mode, the mode of VDUSE devices, puts only shared file-backed memory into the
+device's IOTLB. A buffer of plain anonymous memory (`blkio-bench --anon-buf`)
+maps without an error on 7.2, but the daemon cannot reach it:
+qemu-storage-daemon logs `virtio: invalid address for buffers` and the request
+never completes. `qemu-img bench`, used before, failed on every workload
+before its first request, for another reason: QEMU's blkio driver refuses to
+register qemu-img's buffer unless it is aligned to libblkio's
+`mem-region-alignment`, 4096 bytes for `virtio-blk-vhost-vdpa` (1 for
+`virtio-blk-vhost-user`, where qemu-img bench works): `qemu-img: unaligned buf
+0x562289115f00 with size 4096`.
 
 Order: the paths are interleaved, A B C D ... A B C D ..., the device set up
 anew each time; a ratio (ours / in-tree, ours / NBD, ours / null_blk) is taken
 per repetition from the two measurements of the same repetition, then its
 median and range over the repetitions are shown. CPU: `/proc/stat` deltas over
-each fio run (the whole guest), fio's own usr/sys, and qemu-storage-daemon's
-utime+stime from `/proc/PID/stat`.
+each fio or blkio-bench run (the whole guest), fio's own usr/sys (blkio-bench
+reports none), and qemu-storage-daemon's utime+stime from `/proc/PID/stat`.
 
 **Caveat.** These are TCG guests (no KVM) with 2 vCPUs on one host thread, on a
 2-core host shared with other builds and guest runs. Absolute figures vary

@@ -42,8 +42,8 @@ check. About 12-14 minutes per kernel with in-tree VDUSE (6 paths), ~9 for
 
   --kernels TAGS    kernels (tags of tests/kernels.conf)
   --reps N          repetitions of each path (default \$VDK_BENCH_REPS or 3)
-  --runtime S       fio runtime per measurement (default \$VDK_BENCH_RUNTIME or 5)
-  --ramp S          fio ramp time (default \$VDK_BENCH_RAMP or 1)
+  --runtime S       runtime per measurement (default \$VDK_BENCH_RUNTIME or 5)
+  --ramp S          ramp time (default \$VDK_BENCH_RAMP or 1)
   --paths P         only these paths (default all that exist on the kernel)
   --workloads W     only these workloads
   --no-build        use build/<KVER>/out/ as it is
