@@ -281,17 +281,19 @@ def kernel_section(d, tag, png_name, have_png):
     L.append("")
     # memory
     if d["mem"]:
-        L.append("**Memory a device costs** (first repetition; kB; relative to the moment before "
-                 "the daemon started, page cache dropped): MemFree drop (all of it), the daemon's "
-                 "private memory (RssAnon), the rest (kernel side: bounce pages, IOTLB, rings, "
-                 "queues), Slab growth; *load* is sampled in the middle of the 128k read. "
-                 "bounce_size from sysfs (bytes). **Not yet trustworthy:** MemFree moves by "
-                 "tens of MB between samples for reasons unrelated to the device (negative "
-                 "numbers); the method needs a quieter baseline (several samples, the same "
-                 "moment for every path).")
+        L.append("**Memory a device costs** (first repetition; kB, relative to the moment before "
+                 "the daemon started): *kernel* is what the kernel holds (MemTotal - MemFree - "
+                 "Buffers - Cached - AnonPages - the per-cpu free page lists: slab, page tables, "
+                 "vmalloc, bounce pages, the disk's own structures), the median of 5 samples "
+                 "taken after the page cache is dropped and the slab caches are shrunk, both for "
+                 "the baseline and *idle* (bound, before any I/O); *load* is sampled in the "
+                 "middle of the 128k read without dropping or shrinking anything first (requests "
+                 "in flight, unshrunk slabs). The daemon's private memory (RssAnon) and the Slab growth beside it; "
+                 "bounce_size from sysfs (bytes). Measurements older than the kernel column "
+                 "show n/a there.")
         L.append("")
-        L.append("| path | state | MemFree drop | daemon RssAnon | kernel side | Slab growth | bounce_size |")
-        L.append("|---|---|---|---|---|---|---|")
+        L.append("| path | state | kernel | Slab growth | daemon RssAnon | bounce_size |")
+        L.append("|---|---|---|---|---|---|")
         for p in paths:
             base = [x for x in d["mem"] if x.get("path") == p and x.get("state") == "base"]
             if not base:
@@ -301,11 +303,14 @@ def kernel_section(d, tag, png_name, have_png):
                 for x in d["mem"]:
                     if x.get("path") != p or x.get("state") != st:
                         continue
-                    drop = num(b.get("MemFree")) - num(x.get("MemFree"))
+                    if x.get("Kernel") is not None and b.get("Kernel") is not None:
+                        kern = "%+.0f" % (num(x.get("Kernel")) - num(b.get("Kernel")))
+                    else:
+                        kern = "n/a"
                     anon = num(x.get("qsd_anon")) or 0
                     slab = num(x.get("Slab")) - num(b.get("Slab"))
-                    L.append("| %s | %s | %.0f | %.0f | %.0f | %.0f | %s |" % (
-                        PATH_TEXT[p], st, drop, anon, drop - anon, slab, x.get("bounce_size", "-")))
+                    L.append("| %s | %s | %s | %+.0f | %.0f | %s |" % (
+                        PATH_TEXT[p], st, kern, slab, anon, x.get("bounce_size", "-")))
         L.append("")
     if d["probe"]:
         L.append("**vhost-vdpa queue sizes** (tests/bench/vring-probe on the export's "

@@ -117,11 +117,38 @@ proc_ticks() { # PID: utime+stime
 	if [ -z "$1" ] || [ ! -r "/proc/$1/stat" ]; then echo 0; return; fi
 	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
-# mem_snap LABEL PATH REP: MemFree/MemAvailable/Slab (kB), the daemon's
-# private memory and the vduse bounce size.
+# kernel_kb: what the kernel holds, kB: MemTotal - MemFree - Buffers -
+# Cached - AnonPages - the per-cpu free page lists (not in MemFree), as
+# tests/load/vduse-load.c counts it: slab, stacks, page tables, vmalloc and
+# pages taken straight from the page allocator (bounce pages). The median
+# of 5 samples.
+kernel_kb() {
+	for _ in 1 2 3 4 5; do
+		awk '
+			FILENAME == "/proc/meminfo" { m[$1] = $2 }
+			FILENAME == "/proc/zoneinfo" && $1 == "count:" { pcp += $2 }
+			END {
+				print m["MemTotal:"] - m["MemFree:"] - m["Buffers:"] - m["Cached:"] -
+					m["AnonPages:"] - pcp * 4
+			}' /proc/meminfo /proc/zoneinfo
+		sleep 0.2
+	done | sort -n | sed -n 3p
+}
+
+# mem_snap LABEL PATH REP: Kernel (kernel_kb, after the page cache is
+# dropped and the slab caches shrunk, except under load), MemFree,
+# MemAvailable, Slab, SUnreclaim, PageTables (kB), the daemon's private
+# memory and the vduse bounce size.
 mem_snap() {
-	local m anon=0 file=0 bounce=-
-	m=$(awk '/^(MemFree|MemAvailable|Slab|SUnreclaim|PageTables):/ { printf "%s=%s ", $1, $2 }' /proc/meminfo | tr -d :)
+	local m anon=0 file=0 bounce=- s
+	if [ "$1" != load ]; then
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s"; done 2>/dev/null
+		sleep 1
+	fi
+	m="Kernel=$(kernel_kb) "
+	m+=$(awk '/^(MemFree|MemAvailable|Slab|SUnreclaim|PageTables):/ { printf "%s=%s ", $1, $2 }' /proc/meminfo | tr -d :)
 	if [ -n "$QSD_PID" ] && [ -r "/proc/$QSD_PID/status" ]; then
 		anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$QSD_PID/status")
 		file=$(awk '/^(RssFile|RssShmem):/ { s += $2 } END { print s + 0 }' "/proc/$QSD_PID/status")
