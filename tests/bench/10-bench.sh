@@ -418,6 +418,9 @@ run_path() {
 			wait_for 20 "a block device on $DEV" quiet compgen -G "$d/virtio*/block/vd*"
 			blk=/dev/$(basename $d/virtio*/block/vd*)
 			wait_for 10 "$blk" test -b "$blk"
+			# where each queue's interrupts may run (virtio_vdpa spreads them)
+			[ "$rep" != 1 ] || bench "irq path=$path $(for q in /sys/class/vduse/$DEV/vq*; do
+				printf '%s=%s ' "${q##*/}" "$(cat "$q/irq_cb_affinity" 2>/dev/null || echo -)"; done)"
 		else
 			vdpa_bind vhost_vdpa || { qsd_down; return; }
 			d=/sys/bus/vdpa/devices/$DEV
