@@ -303,7 +303,7 @@ def kernel_section(d, tag, png_name, have_png):
                 for x in d["mem"]:
                     if x.get("path") != p or x.get("state") != st:
                         continue
-                    if x.get("Kernel") is not None and b.get("Kernel") is not None:
+                    if num(x.get("Kernel")) is not None and num(b.get("Kernel")) is not None:
                         kern = "%+.0f" % (num(x.get("Kernel")) - num(b.get("Kernel")))
                     else:
                         kern = "n/a"

@@ -127,10 +127,8 @@ kernel_kb() {
 		awk '
 			FILENAME == "/proc/meminfo" { m[$1] = $2 }
 			FILENAME == "/proc/zoneinfo" && $1 == "count:" { pcp += $2 }
-			END {
-				print m["MemTotal:"] - m["MemFree:"] - m["Buffers:"] - m["Cached:"] -
-					m["AnonPages:"] - pcp * 4
-			}' /proc/meminfo /proc/zoneinfo
+			END { k = m["MemTotal:"] - m["MemFree:"] - m["Buffers:"] - m["Cached:"]
+				print k - m["AnonPages:"] - pcp * 4 }' /proc/meminfo /proc/zoneinfo
 		sleep 0.2
 	done | sort -n | sed -n 3p
 }
