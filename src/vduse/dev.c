@@ -63,14 +63,14 @@ bool vduse_dev_vqs_ready(struct vduse_dev *dev)
 	return true;
 }
 
-/* The domain of address space @asid, created on first use if @create. */
 /* The bounce region of each address space: every domain has this size. */
 unsigned long vduse_dev_as_bounce(const struct vduse_dev *dev)
 {
 	return max_t(unsigned long, VDUSE_DOMAIN_BOUNCE_MIN,
-		     rounddown(dev->bounce_size / dev->nas, PAGE_SIZE));
+		     rounddown(READ_ONCE(dev->bounce_size) / dev->nas, PAGE_SIZE));
 }
 
+/* The domain of address space @asid, created on first use if @create. */
 struct vduse_domain *vduse_dev_domain(struct vduse_dev *dev, u32 asid,
 				      bool create)
 {

@@ -168,7 +168,7 @@ static int vduse_map_mapping_error(union virtio_map map, dma_addr_t iova)
 static size_t vduse_map_max_size(union virtio_map map)
 {
 	struct vduse_domain *domain = vduse_map_enter(map.group);
-	size_t max = domain ? vduse_max_mapping(map.group->dev, domain) : 0;
+	size_t max = domain ? vduse_max_mapping(map.group->dev) : 0;
 
 	vduse_map_leave(map.group);
 	return max;
@@ -300,7 +300,7 @@ static size_t vduse_dma_max_size(struct device *d)
 {
 	struct vduse_vq_group *group = vduse_dma_group(d);
 	struct vduse_domain *domain = vduse_map_enter(group);
-	size_t max = domain ? vduse_max_mapping(group->dev, domain) : 0;
+	size_t max = domain ? vduse_max_mapping(group->dev) : 0;
 
 	vduse_map_leave(group);
 	return max;

@@ -503,20 +503,21 @@ static void vduse_vdpa_fix_seg_max(struct vduse_dev *dev, unsigned int offset,
 			buf[at + i - offset] = ((u8 *)&le)[i];
 }
 
-/* The largest DMA mapping (segment) the driver may ask of @domain. */
-size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain)
+/* The largest DMA mapping (segment) the driver may ask of an address space. */
+size_t vduse_max_mapping(struct vduse_dev *dev)
 {
+	unsigned long bounce = vduse_dev_as_bounce(dev);
 	unsigned int at = offsetof(struct virtio_blk_config, seg_max);
 	u32 segs = 1, fit;
 
 	if (dev->device_id != VIRTIO_ID_BLOCK)
-		return domain->bounce_size;
+		return bounce;
 	if (dev->driver_features & BIT_ULL(VIRTIO_BLK_F_SEG_MAX)) {
 		segs = vduse_cfg_le32(dev->config, dev->config_size, at);
 		fit = vduse_blk_seg_fit(dev, segs);
 		segs = clamp_t(u32, fit ? fit : segs, 1, VDUSE_BLK_SEGS_MAX);
 	}
-	fit = max_t(u32, vduse_blk_budget(domain->bounce_size) / segs, 1);
+	fit = max_t(u32, vduse_blk_budget(bounce) / segs, 1);
 	return (size_t)rounddown_pow_of_two(fit) << PAGE_SHIFT;
 }
 

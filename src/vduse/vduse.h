@@ -278,7 +278,7 @@ void vduse_vq_kick(struct vduse_vq *vq);
 int vduse_vq_set_kickfd(struct vduse_vq *vq, int fd);
 int vduse_vq_inject_irq(struct vduse_vq *vq);
 bool vduse_blk_config_ok(const struct vduse_dev *dev, const u8 *cfg, u32 len);
-size_t vduse_max_mapping(struct vduse_dev *dev, struct vduse_domain *domain);
+size_t vduse_max_mapping(struct vduse_dev *dev);
 int vduse_vq_deliver_irq(struct vduse_dev *dev, struct work_struct *work,
 			 int cpu);
 void vduse_vq_fail_inflight(struct vduse_vq *vq);

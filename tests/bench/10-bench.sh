@@ -140,8 +140,7 @@ kernel_kb() {
 mem_snap() {
 	local m anon=0 file=0 bounce=- s
 	if [ "$1" != load ]; then
-		sync
-		echo 3 >/proc/sys/vm/drop_caches
+		drop_caches
 		for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s"; done 2>/dev/null
 		sleep 1
 	fi

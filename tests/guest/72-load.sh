@@ -18,9 +18,9 @@
 # error, with data written and verified; all vdpa modules unload.
 # VDK_LOAD_ITERATIONS (default 20, the short budget of make check, divided
 # by VDK_SLOW on a debug kernel, where VDK_LOAD_MEMCHECK=0 reports memory
-# without asserting it; make soak sets 1000), VDK_LOAD_BIND (default 8) and VDK_LOAD_LEAK (eventfd, pipe or
-# iotlb: leak on purpose, the scenario must fail) come from the harness's
-# environment.
+# without asserting it; make soak sets 1000), VDK_LOAD_BIND (default 8)
+# and VDK_LOAD_LEAK (eventfd, pipe or iotlb: leak on purpose, the scenario
+# must fail) come from the harness's environment.
 set -u
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
 	sed -n '3,/^set -u$/{/^set -u$/d; s/^# \{0,1\}//p}' "$0"
